@@ -1,0 +1,179 @@
+"""BookingClient: validate a Timekit-shaped body, enqueue it by task name, read the result."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from celery import Celery
+from celery.exceptions import TimeoutError as CeleryTimeoutError
+from celery.result import AsyncResult
+from pydantic import TypeAdapter
+
+from .contract import tasks
+from .contract.requests import (
+    ActionRequest,
+    BookingBody,
+    BookingQuery,
+    CommandEnvelope,
+    GroupsQuery,
+)
+from .contract.validation import validate
+from .errors import BookingError, ResultTimeoutError, WorkerFailureError
+
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+_BOOKING_BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
+_ACTION: TypeAdapter[ActionRequest] = TypeAdapter(ActionRequest)
+_BOOKING_QUERY: TypeAdapter[BookingQuery] = TypeAdapter(BookingQuery)
+_GROUPS_QUERY: TypeAdapter[GroupsQuery] = TypeAdapter(GroupsQuery)
+_ENVELOPE: TypeAdapter[CommandEnvelope] = TypeAdapter(CommandEnvelope)
+
+
+class PendingResult:
+    """A submitted command whose answer can be collected later, from this or another process."""
+
+    def __init__(self, async_result: AsyncResult, idempotency_key: str | None, timeout_s: float):
+        self._async_result = async_result
+        self.idempotency_key = idempotency_key
+        self._timeout_s = timeout_s
+
+    @property
+    def id(self) -> str:
+        """The task id: give it to `BookingClient.pending` to collect the result elsewhere."""
+        return str(self._async_result.id)
+
+    def ready(self) -> bool:
+        return bool(self._async_result.ready())
+
+    def result(self, timeout_s: float | None = None) -> dict[str, Any]:
+        """The response dict; raises BookingError for a refusal, a failure or a timeout."""
+        wait_s = self._timeout_s if timeout_s is None else timeout_s
+        try:
+            outcome = self._async_result.get(timeout=wait_s, propagate=False)
+        except CeleryTimeoutError:
+            raise ResultTimeoutError(
+                f"no result within {wait_s:g} s; resubmit with idempotency key "
+                f"{self.idempotency_key!r} to learn the outcome without applying it twice"
+            ) from None
+        if self._async_result.failed() or not isinstance(outcome, dict):
+            raise WorkerFailureError(f"the worker failed: {outcome!r}")
+        if "data" in outcome:
+            return outcome
+        raise BookingError.from_result(outcome)
+
+
+class BookingClient:
+    """Submits booking commands and queries to the workers through Redis."""
+
+    def __init__(self, redis_url: str | None = None, *, timeout_s: float = 30.0) -> None:
+        url = redis_url or os.environ.get("BOOKINGS_REDIS_URL") or DEFAULT_REDIS_URL
+        self.timeout_s = timeout_s
+        self._app = Celery("group-bookings-client", broker=url, backend=url, set_as_current=False)
+        self._app.conf.update(
+            task_serializer="json",
+            result_serializer="json",
+            accept_content=["json"],
+            task_default_queue=tasks.QUEUE,
+            broker_connection_retry_on_startup=True,
+        )
+
+    # Commands -------------------------------------------------------------------------------
+
+    def create_booking(
+        self, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Create a class (graph group_owner) or book seats in one (graph group_customer)."""
+        return self.submit_booking(body, idempotency_key).result()
+
+    def cancel(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The owner cancels a class; every confirmed seat booking in it is cancelled too."""
+        return self.submit_action(booking_id, "cancel", message, idempotency_key).result()
+
+    def cancel_by_customer(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The customer cancels a seat booking, at the latest min_cancel_time before start."""
+        return self.submit_action(
+            booking_id, "cancel_by_customer", message, idempotency_key
+        ).result()
+
+    def cancel_by_owner(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The owner cancels one customer's seat booking."""
+        return self.submit_action(booking_id, "cancel_by_owner", message, idempotency_key).result()
+
+    def submit_booking(
+        self, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> PendingResult:
+        """Enqueue create_booking and return at once with a handle to its result."""
+        booking = validate(_BOOKING_BODY, body)
+        return self._submit(
+            tasks.CREATE_BOOKING, {"body": booking.model_dump(mode="json")}, idempotency_key
+        )
+
+    def submit_action(
+        self,
+        booking_id: str,
+        action: str,
+        message: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PendingResult:
+        """Enqueue cancel, cancel_by_customer or cancel_by_owner and return a handle at once."""
+        request = validate(
+            _ACTION, {"booking_id": booking_id, "action": action, "message": message}
+        )
+        return self._submit(tasks.APPLY_ACTION, request.model_dump(mode="json"), idempotency_key)
+
+    def pending(self, task_id: str) -> PendingResult:
+        """A handle to a result submitted earlier, perhaps by another process."""
+        return PendingResult(self._app.AsyncResult(task_id), None, self.timeout_s)
+
+    # Queries --------------------------------------------------------------------------------
+
+    def get_booking(self, booking_id: str, include: Iterable[str] = ()) -> dict[str, Any]:
+        """One booking; include any of "attributes", "related_bookings", "logs"."""
+        query = validate(_BOOKING_QUERY, {"booking_id": booking_id, "include": tuple(include)})
+        return self._send(tasks.GET_BOOKING, query.model_dump(mode="json")).result()
+
+    def list_groups(
+        self, start: datetime | str | None = None, end: datetime | str | None = None
+    ) -> dict[str, Any]:
+        """Open classes overlapping [start, end), sorted by start; never any customer data."""
+        query = validate(_GROUPS_QUERY, {"start": start, "end": end})
+        return self._send(tasks.LIST_GROUPS, query.model_dump(mode="json")).result()
+
+    def ping(self) -> dict[str, Any]:
+        """A no-op round trip through a worker."""
+        return self._send(tasks.PING, {}).result()
+
+    def close(self) -> None:
+        self._app.close()
+
+    def __enter__(self) -> BookingClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # Plumbing -------------------------------------------------------------------------------
+
+    def _submit(
+        self, task_name: str, kwargs: dict[str, Any], idempotency_key: str | None
+    ) -> PendingResult:
+        key = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
+        validate(_ENVELOPE, {"idempotency_key": key})
+        return self._send(task_name, {**kwargs, "idempotency_key": key}, key)
+
+    def _send(
+        self, task_name: str, kwargs: dict[str, Any], idempotency_key: str | None = None
+    ) -> PendingResult:
+        # The task id is always fresh: reusing the idempotency key as the task id would let the
+        # result backend answer a replay with a different body as if it were the first.
+        async_result = self._app.send_task(task_name, kwargs=kwargs, queue=tasks.QUEUE)
+        return PendingResult(async_result, idempotency_key, self.timeout_s)

@@ -1,0 +1,53 @@
+"""Durations as the wire spells them ("30 minutes", "2 hours", "1 day", "4 weeks") and back."""
+
+from __future__ import annotations
+
+import re
+
+SECONDS_PER_UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400, "week": 604_800}
+# Ten years: a window longer than that is a typo, not a studio's policy.
+MAX_DURATION_S = 10 * 365 * 86_400
+
+_PART = re.compile(r"(\d{1,9})\s*(second|minute|hour|day|week)s?", re.IGNORECASE)
+_SEPARATOR = re.compile(r"[\s,]*(and)?[\s,]*", re.IGNORECASE)
+
+
+class DurationFormatError(ValueError):
+    """A duration string that cannot be read as "<number> <unit>" parts."""
+
+
+def parse_duration_s(text: str) -> int:
+    """Seconds in a duration such as "2 hours" or "1 day 12 hours"."""
+    if not isinstance(text, str) or not text.strip():
+        raise DurationFormatError("must be a duration such as '30 minutes', '2 hours' or '14 days'")
+    total_s = 0
+    position = 0
+    found = False
+    stripped = text.strip()
+    while position < len(stripped):
+        separator = _SEPARATOR.match(stripped, position)
+        if separator and separator.end() > position and found:
+            position = separator.end()
+            continue
+        part = _PART.match(stripped, position)
+        if part is None:
+            raise DurationFormatError(
+                f"cannot read {text!r} as a duration; use '<number> <unit>' with a unit of "
+                "seconds, minutes, hours, days or weeks"
+            )
+        total_s += int(part.group(1)) * SECONDS_PER_UNIT[part.group(2).lower()]
+        position = part.end()
+        found = True
+    if total_s > MAX_DURATION_S:
+        raise DurationFormatError("must be at most 10 years")
+    return total_s
+
+
+def format_duration(seconds: int) -> str:
+    """The largest whole unit that expresses `seconds` exactly: 86400 -> "1 day"."""
+    for unit in ("week", "day", "hour", "minute"):
+        size = SECONDS_PER_UNIT[unit]
+        if seconds and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"

@@ -1,0 +1,171 @@
+"""Request bodies as Timekit spells them, validated before anything is enqueued."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    Strict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .durations import parse_duration_s
+
+# Bounds that no studio reaches; past them a value is a mistake or an attack on memory.
+MAX_SEATS_LIMIT = 100_000
+MAX_MESSAGE_CHARS = 2_000
+MAX_KEY_CHARS = 255
+
+
+def _check_duration(text: str) -> str:
+    parse_duration_s(text)
+    return text
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5_000)]
+Message = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_MESSAGE_CHARS)]
+Duration = Annotated[str, StringConstraints(max_length=100), AfterValidator(_check_duration)]
+SeatCount = Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_LIMIT)]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_KEY_CHARS, pattern=r"^[\x21-\x7e]+$")
+]
+Include = Literal["attributes", "related_bookings", "logs"]
+CustomerAction = Literal["cancel_by_customer", "cancel_by_owner"]
+Action = Literal["cancel", "cancel_by_customer", "cancel_by_owner"]
+
+
+class ContractModel(BaseModel):
+    """Strict about unknown fields, so a typo is an error rather than a silent default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Event(ContractModel):
+    start: UtcDatetime
+    end: UtcDatetime
+    what: Text
+    where: OptionalText | None = None
+    calendar_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    description: LongText | None = None
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError("must be later than start")
+        return end
+
+
+class OwnerSettings(ContractModel):
+    max_seats: SeatCount
+    min_cancel_time: Duration | None = None
+    min_booking_time: Duration | None = None
+    max_booking_time: Duration | None = None
+    auto_complete: Annotated[bool, Strict()] = True
+
+    @field_validator("max_booking_time")
+    @classmethod
+    def _max_after_min(cls, max_time: str | None, info: ValidationInfo) -> str | None:
+        min_time = info.data.get("min_booking_time")
+        if (
+            max_time is not None
+            and min_time is not None
+            and parse_duration_s(max_time) <= parse_duration_s(min_time)
+        ):
+            raise ValueError("must be longer than min_booking_time")
+        return max_time
+
+
+class Person(ContractModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    email: Annotated[EmailStr, StringConstraints(max_length=254)]
+
+
+class GroupOwnerBooking(ContractModel):
+    """A class: the owner's time slot that customers book seats in."""
+
+    graph: Literal["group_owner"]
+    action: Literal["create"] = "create"
+    settings: OwnerSettings
+    event: Event
+    owner: Person | None = None
+
+
+class CustomerRelated(ContractModel):
+    owner_booking_id: UUID
+    seats: SeatCount | None = None
+
+
+class GroupCustomerBooking(ContractModel):
+    """Seats for one customer in one class."""
+
+    graph: Literal["group_customer"]
+    action: Literal["create"] = "create"
+    related: CustomerRelated
+    seats: SeatCount | None = None
+    customer: Person
+
+    @model_validator(mode="after")
+    def _seats_given_once(self) -> GroupCustomerBooking:
+        nested, top = self.related.seats, self.seats
+        if nested is not None and top is not None and nested != top:
+            raise ValueError("seats is given twice with different values (related.seats and seats)")
+        return self
+
+    @property
+    def requested_seats(self) -> int:
+        return self.related.seats or self.seats or 1
+
+
+BookingBody = Annotated[GroupOwnerBooking | GroupCustomerBooking, Field(discriminator="graph")]
+
+
+class ActionRequest(ContractModel):
+    booking_id: UUID
+    action: Action
+    message: Message | None = None
+
+
+class BookingQuery(ContractModel):
+    booking_id: UUID
+    include: tuple[Include, ...] = ()
+
+
+class GroupsQuery(ContractModel):
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start")
+        if start is not None and end is not None and end <= start:
+            raise ValueError("must be later than start")
+        return end
+
+
+class CommandEnvelope(ContractModel):
+    """What travels with every command: its idempotency key beside the request."""
+
+    idempotency_key: IdempotencyKey

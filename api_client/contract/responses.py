@@ -1,0 +1,95 @@
+"""Response bodies as Timekit shapes them; the worker's answers validate against these."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventInfo(ResponseModel):
+    start: AwareDatetime
+    end: AwareDatetime
+    what: str
+    where: str | None
+    calendar_id: str
+    description: str | None
+
+
+class ClassSeats(ResponseModel):
+    current_seats: int
+    max_seats: int
+
+
+class CustomerSeats(ResponseModel):
+    owner_booking_id: UUID
+    seats: int
+
+
+class Contact(ResponseModel):
+    name: str
+    email: str
+
+
+class ClassSettings(ResponseModel):
+    max_seats: int
+    min_cancel_time: str | None
+    min_booking_time: str | None
+    max_booking_time: str | None
+    auto_complete: bool
+
+
+class Attributes(ResponseModel):
+    event_info: EventInfo
+    group_booking: ClassSeats | CustomerSeats
+    settings: ClassSettings | None = None
+    customer: Contact | None = None
+    owner: Contact | None = None
+
+
+class RelatedBooking(ResponseModel):
+    id: UUID
+    state: str
+    graph: Literal["group_owner", "group_customer"]
+    completed: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    seats: int
+    customer: Contact | None = None
+
+
+class LogEntry(ResponseModel):
+    action: str
+    from_state: str | None
+    to_state: str
+    message: str | None
+    created_at: AwareDatetime
+
+
+class Booking(ResponseModel):
+    id: UUID
+    state: str
+    graph: Literal["group_owner", "group_customer"]
+    completed: bool
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    available_actions: list[str]
+    # A customer booking's own seats and class, present whatever `include` asks for.
+    seats: int | None = None
+    owner_booking_id: UUID | None = None
+    attributes: Attributes | None = None
+    related_bookings: list[RelatedBooking] | None = None
+    logs: list[LogEntry] | None = None
+
+
+class BookingResponse(ResponseModel):
+    data: Booking
+
+
+class GroupListResponse(ResponseModel):
+    data: list[Booking]

@@ -1,0 +1,9 @@
+"""Names of the worker's tasks: the client sends by name, so these strings are wire contract."""
+
+CREATE_BOOKING = "bookings.create_booking"
+APPLY_ACTION = "bookings.apply_action"
+GET_BOOKING = "bookings.get_booking"
+LIST_GROUPS = "bookings.list_groups"
+PING = "bookings.ping"
+
+QUEUE = "bookings"

@@ -1,0 +1,53 @@
+"""The Celery app: broker, results, delivery guarantees, and the start-up migration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_init, worker_process_init
+
+from api_client.contract import tasks as task_names
+
+from .config import get_settings
+from .storage.engine import dispose_all, engine_for, forget_inherited_engines
+from .storage.migrate import upgrade_to_head
+
+
+def create_app() -> Celery:
+    settings = get_settings()
+    app = Celery("group-bookings", broker=settings.redis_url_str, backend=settings.redis_url_str)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_default_queue=task_names.QUEUE,
+        # At least once: a task is acked only after it ran, and goes back to the queue if the
+        # process running it dies. Handlers are idempotent, so running twice is harmless.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # One message at a time per process, so a dead process strands at most one.
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        result_expires=settings.result_expires_s,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        task_track_started=False,
+    )
+    return app
+
+
+app = create_app()
+
+
+@worker_init.connect
+def _migrate_before_taking_tasks(**_: Any) -> None:
+    """Runs in the worker's main process, before it forks its pool."""
+    upgrade_to_head(engine_for(get_settings()))
+    # The children must open their own connections, not inherit these.
+    dispose_all()
+
+
+@worker_process_init.connect
+def _fresh_connections_in_child(**_: Any) -> None:
+    forget_inherited_engines()

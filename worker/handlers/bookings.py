@@ -1,0 +1,136 @@
+"""create_booking: a new class, or seats in one."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from api_client.contract.durations import parse_duration_s
+from api_client.contract.requests import GroupCustomerBooking, GroupOwnerBooking
+from api_client.errors import ConflictError, NotFoundError
+
+from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER, OWNER_GRAPH
+from ..domain.seats import ClassSnapshot, check_can_book
+from ..presenter import booking_data
+from ..storage import queries
+from ..storage.seat_guard import overwrite_seats_unguarded, take_seats
+from .deps import HandlerDeps
+from .idempotency import Result, apply_once
+
+DETAIL = ("attributes", "related_bookings")
+
+
+def create_booking(
+    key: str, body: GroupOwnerBooking | GroupCustomerBooking, *, deps: HandlerDeps, now: datetime
+) -> Result:
+    request = body.model_dump(mode="json")
+    if isinstance(body, GroupOwnerBooking):
+        return apply_once(
+            deps.unit_of_work,
+            key=key,
+            command="create_class",
+            request=request,
+            now=now,
+            apply=lambda conn: _create_class(conn, body, now),
+        )
+    with deps.locks.holding(body.related.owner_booking_id):
+        return apply_once(
+            deps.unit_of_work,
+            key=key,
+            command="book_seats",
+            request=request,
+            now=now,
+            apply=lambda conn: _book_seats(conn, body, deps.seat_guard_enabled, now),
+        )
+
+
+def _create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> Result:
+    settings, event = body.settings, body.event
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "graph": GROUP_OWNER,
+        "state": OWNER_GRAPH.initial_state,
+        "created_at": now,
+        "updated_at": now,
+        "starts_at": event.start,
+        "ends_at": event.end,
+        "what": event.what,
+        "where": event.where,
+        "calendar_id": event.calendar_id,
+        "description": event.description,
+        "max_seats": settings.max_seats,
+        "current_seats": 0,
+        "min_cancel_s": _seconds(settings.min_cancel_time),
+        "min_booking_s": _seconds(settings.min_booking_time),
+        "max_booking_s": _seconds(settings.max_booking_time),
+        "auto_complete": settings.auto_complete,
+        "owner_name": body.owner.name if body.owner else None,
+        "owner_email": body.owner.email if body.owner else None,
+    }
+    queries.insert_booking(conn, values)
+    queries.append_logs(
+        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
+    )
+    return {"data": booking_data(values, include=DETAIL)}
+
+
+def _book_seats(
+    conn: Connection, body: GroupCustomerBooking, guarded: bool, now: datetime
+) -> Result:
+    class_id = body.related.owner_booking_id
+    seats = body.requested_seats
+    # The row lock orders this command after any other that changes the class's seats.
+    klass = queries.read_booking(conn, class_id, for_update=guarded)
+    if klass is None or klass["graph"] != GROUP_OWNER:
+        raise NotFoundError(f"no class with id {class_id}")
+    check_can_book(_snapshot(klass), seats, now)
+    if guarded:
+        if not take_seats(conn, class_id, seats, now):
+            _explain_refused_take(conn, class_id, seats, now)
+    else:
+        overwrite_seats_unguarded(conn, class_id, klass["current_seats"] + seats, now)
+
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "graph": CUSTOMER_GRAPH.name,
+        "state": CUSTOMER_GRAPH.initial_state,
+        "created_at": now,
+        "updated_at": now,
+        "owner_booking_id": class_id,
+        "seats": seats,
+        "customer_name": body.customer.name,
+        "customer_email": body.customer.email,
+    }
+    queries.insert_booking(conn, values)
+    queries.append_logs(
+        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
+    )
+    klass_after = {**klass, "current_seats": klass["current_seats"] + seats}
+    data = booking_data(values, klass=klass_after, include=DETAIL, related=[klass_after])
+    return {"data": data}
+
+
+def _explain_refused_take(conn: Connection, class_id: uuid.UUID, seats: int, now: datetime) -> None:
+    """The guarded update took nothing: say why, from the row as it is now."""
+    klass = queries.read_booking(conn, class_id)
+    assert klass is not None
+    check_can_book(_snapshot(klass), seats, now)
+    raise ConflictError("the class changed while seats were being booked; try again")
+
+
+def _snapshot(klass: RowMapping) -> ClassSnapshot:
+    return ClassSnapshot(
+        state=klass["state"],
+        start=klass["starts_at"],
+        max_seats=klass["max_seats"],
+        current_seats=klass["current_seats"],
+        min_booking_s=klass["min_booking_s"],
+        max_booking_s=klass["max_booking_s"],
+    )
+
+
+def _seconds(duration: str | None) -> int | None:
+    return None if duration is None else parse_duration_s(duration)

@@ -1,0 +1,130 @@
+"""Rows to Timekit-shaped response dicts (see api_client.contract.responses)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from api_client.contract.durations import format_duration
+
+from .domain.graphs import GRAPHS, GROUP_OWNER
+
+# A database row or a dict of the same columns.
+Row = Mapping[Any, Any]
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def booking_data(
+    row: Row,
+    *,
+    klass: Row | None = None,
+    include: Collection[str] = (),
+    related: Sequence[Row] = (),
+    logs: Sequence[Row] = (),
+) -> dict[str, Any]:
+    """One booking; `klass` is the class row a seat booking belongs to (itself for a class)."""
+    graph = GRAPHS[row["graph"]]
+    data: dict[str, Any] = {
+        "id": str(row["id"]),
+        "state": row["state"],
+        "graph": row["graph"],
+        "completed": graph.is_final(row["state"]),
+        "created_at": rfc3339(row["created_at"]),
+        "updated_at": rfc3339(row["updated_at"]),
+        "available_actions": graph.available_actions(row["state"]),
+    }
+    is_class = row["graph"] == GROUP_OWNER
+    if not is_class:
+        data["seats"] = row["seats"]
+        data["owner_booking_id"] = str(row["owner_booking_id"])
+    if "attributes" in include:
+        data["attributes"] = _attributes(row, row if is_class else klass)
+    if "related_bookings" in include:
+        data["related_bookings"] = [_related(other) for other in related]
+    if "logs" in include:
+        data["logs"] = [_log(entry) for entry in logs]
+    return data
+
+
+def public_class_data(row: Row) -> dict[str, Any]:
+    """A class as the public list shows it: event and seat counts, never customer or owner data."""
+    data = booking_data(row)
+    data["attributes"] = {"event_info": _event_info(row), "group_booking": _class_seats(row)}
+    return data
+
+
+def _attributes(row: Row, klass: Row | None) -> dict[str, Any]:
+    assert klass is not None, "a seat booking is presented with its class"
+    if row["graph"] == GROUP_OWNER:
+        attributes: dict[str, Any] = {
+            "event_info": _event_info(row),
+            "group_booking": _class_seats(row),
+            "settings": _settings(row),
+        }
+        if row["owner_email"] is not None:
+            attributes["owner"] = {"name": row["owner_name"], "email": row["owner_email"]}
+        return attributes
+    return {
+        "event_info": _event_info(klass),
+        "group_booking": {"owner_booking_id": str(klass["id"]), "seats": row["seats"]},
+        "customer": {"name": row["customer_name"], "email": row["customer_email"]},
+    }
+
+
+def _event_info(klass: Row) -> dict[str, Any]:
+    return {
+        "start": rfc3339(klass["starts_at"]),
+        "end": rfc3339(klass["ends_at"]),
+        "what": klass["what"],
+        "where": klass["where"],
+        "calendar_id": klass["calendar_id"],
+        "description": klass["description"],
+    }
+
+
+def _class_seats(klass: Row) -> dict[str, int]:
+    return {"current_seats": klass["current_seats"], "max_seats": klass["max_seats"]}
+
+
+def _settings(klass: Row) -> dict[str, Any]:
+    def duration(seconds: int | None) -> str | None:
+        return None if seconds is None else format_duration(seconds)
+
+    return {
+        "max_seats": klass["max_seats"],
+        "min_cancel_time": duration(klass["min_cancel_s"]),
+        "min_booking_time": duration(klass["min_booking_s"]),
+        "max_booking_time": duration(klass["max_booking_s"]),
+        "auto_complete": bool(klass["auto_complete"]),
+    }
+
+
+def _related(other: Row) -> dict[str, Any]:
+    entry = {
+        "id": str(other["id"]),
+        "state": other["state"],
+        "graph": other["graph"],
+        "completed": GRAPHS[other["graph"]].is_final(other["state"]),
+        "created_at": rfc3339(other["created_at"]),
+        "updated_at": rfc3339(other["updated_at"]),
+    }
+    if other["graph"] == GROUP_OWNER:
+        entry["seats"] = other["current_seats"]
+    else:
+        entry["seats"] = other["seats"]
+        entry["customer"] = {"name": other["customer_name"], "email": other["customer_email"]}
+    return entry
+
+
+def _log(entry: Row) -> dict[str, Any]:
+    return {
+        "action": entry["action"],
+        "from_state": entry["from_state"],
+        "to_state": entry["to_state"],
+        "message": entry["message"],
+        "created_at": rfc3339(entry["created_at"]),
+    }

@@ -1,0 +1,55 @@
+"""Per-process resources (engine, Redis, locks), created on first use after the fork."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property
+
+from redis import Redis
+from sqlalchemy import Engine
+
+from .config import Settings, get_settings
+from .locks import ClassLocks
+from .storage.engine import engine_for
+from .storage.unit_of_work import UnitOfWork
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    pid: int
+
+    @property
+    def engine(self) -> Engine:
+        return engine_for(self.settings)
+
+    @cached_property
+    def redis(self) -> Redis:
+        return Redis.from_url(self.settings.redis_url_str)
+
+    @cached_property
+    def locks(self) -> ClassLocks:
+        return ClassLocks(
+            self.redis,
+            ttl_s=self.settings.lock_ttl_s,
+            wait_s=self.settings.lock_wait_s,
+            enabled=self.settings.allocation_lock_enabled,
+        )
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.engine)
+
+    def read_only(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, read_only=True)
+
+
+_current: Runtime | None = None
+
+
+def current_runtime() -> Runtime:
+    """This process's runtime; a forked child builds its own instead of sharing its parent's."""
+    global _current
+    if _current is None or _current.pid != os.getpid():
+        _current = Runtime(get_settings(), os.getpid())
+    return _current

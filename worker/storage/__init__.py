@@ -1,0 +1,1 @@
+"""Storage: schema, engines, units of work, queries and migrations."""

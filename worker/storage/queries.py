@@ -1,0 +1,160 @@
+"""Reads and writes of bookings, logs and command keys; each state change names its from-state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
+
+from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER
+from .tables import booking_logs, bookings, command_keys
+
+# Command keys -------------------------------------------------------------------------------
+
+
+def find_command_key(conn: Connection, key: str) -> RowMapping | None:
+    query = select(command_keys).where(command_keys.c.key == key)
+    return conn.execute(query).mappings().first()
+
+
+def record_command_key(
+    conn: Connection,
+    *,
+    key: str,
+    command: str,
+    request_hash: str,
+    result: dict[str, Any],
+    now: datetime,
+) -> None:
+    conn.execute(
+        insert(command_keys).values(
+            key=key, command=command, request_hash=request_hash, result=result, created_at=now
+        )
+    )
+
+
+# Bookings -----------------------------------------------------------------------------------
+
+
+def insert_booking(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(bookings).values(**values))
+
+
+def read_booking(
+    conn: Connection, booking_id: UUID, *, for_update: bool = False
+) -> RowMapping | None:
+    """One booking; with `for_update` its row stays locked until the transaction ends."""
+    query = select(bookings).where(bookings.c.id == booking_id)
+    if for_update:
+        query = query.with_for_update()
+    return conn.execute(query).mappings().first()
+
+
+def read_seat_bookings(conn: Connection, class_id: UUID) -> Sequence[RowMapping]:
+    query = (
+        select(bookings)
+        .where(bookings.c.owner_booking_id == class_id)
+        .order_by(bookings.c.created_at, bookings.c.id)
+    )
+    return conn.execute(query).mappings().all()
+
+
+def read_open_classes(
+    conn: Connection, start: datetime | None, end: datetime | None
+) -> Sequence[RowMapping]:
+    """Tentative classes overlapping [start, end), by start time."""
+    query = select(bookings).where(bookings.c.graph == GROUP_OWNER, bookings.c.state == "tentative")
+    if start is not None:
+        query = query.where(bookings.c.ends_at > start)
+    if end is not None:
+        query = query.where(bookings.c.starts_at < end)
+    return conn.execute(query.order_by(bookings.c.starts_at, bookings.c.id)).mappings().all()
+
+
+def move_state(
+    conn: Connection, booking_id: UUID, *, from_state: str, to_state: str, now: datetime
+) -> bool:
+    """Move one booking from `from_state` to `to_state`; False if it was no longer there."""
+    statement = (
+        update(bookings)
+        .where(bookings.c.id == booking_id, bookings.c.state == from_state)
+        .values(state=to_state, updated_at=now)
+    )
+    return conn.execute(statement).rowcount == 1
+
+
+def move_seat_bookings_of_class(
+    conn: Connection, class_id: UUID, *, from_state: str, to_state: str, now: datetime
+) -> list[tuple[UUID, int]]:
+    """Move every seat booking of a class in `from_state`; returns (id, seats) of each moved."""
+    statement = (
+        update(bookings)
+        .where(
+            bookings.c.owner_booking_id == class_id,
+            bookings.c.graph == GROUP_CUSTOMER,
+            bookings.c.state == from_state,
+        )
+        .values(state=to_state, updated_at=now)
+        .returning(bookings.c.id, bookings.c.seats)
+    )
+    return [(row.id, row.seats) for row in conn.execute(statement)]
+
+
+def release_seats(conn: Connection, class_id: UUID, seats: int, now: datetime) -> None:
+    if seats:
+        conn.execute(
+            update(bookings)
+            .where(bookings.c.id == class_id)
+            .values(current_seats=bookings.c.current_seats - seats, updated_at=now)
+        )
+
+
+def confirmed_seats_by_class(conn: Connection, class_ids: Iterable[UUID]) -> dict[UUID, int]:
+    """Sum of seats held (confirmed or completed) per class: the other side of the invariant."""
+    query = (
+        select(bookings.c.owner_booking_id, func.coalesce(func.sum(bookings.c.seats), 0))
+        .where(
+            bookings.c.owner_booking_id.in_(list(class_ids)),
+            bookings.c.state.in_(("confirmed", "completed")),
+        )
+        .group_by(bookings.c.owner_booking_id)
+    )
+    return {class_id: int(total) for class_id, total in conn.execute(query)}
+
+
+# Logs ---------------------------------------------------------------------------------------
+
+
+def append_logs(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
+    if entries:
+        conn.execute(insert(booking_logs), list(entries))
+
+
+def read_logs(conn: Connection, booking_id: UUID) -> Sequence[RowMapping]:
+    query = (
+        select(booking_logs)
+        .where(booking_logs.c.booking_id == booking_id)
+        .order_by(booking_logs.c.id)
+    )
+    return conn.execute(query).mappings().all()
+
+
+def log_entry(
+    booking_id: UUID,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    message: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "booking_id": booking_id,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "message": message,
+        "created_at": now,
+    }

@@ -1,0 +1,120 @@
+"""The schema: bookings (classes and seat bookings in one id space), their logs, command keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, UTC out, on PostgreSQL (timestamptz) and SQLite (naive text) alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("graph", String(20), nullable=False),
+    Column("state", String(30), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    # A class (group_owner)
+    Column("starts_at", UtcDateTime),
+    Column("ends_at", UtcDateTime),
+    Column("what", String(500)),
+    Column("where", String(500)),
+    Column("calendar_id", String(200)),
+    Column("description", Text),
+    Column("max_seats", Integer),
+    Column("current_seats", Integer),
+    Column("min_cancel_s", Integer),
+    Column("min_booking_s", Integer),
+    Column("max_booking_s", Integer),
+    Column("auto_complete", Boolean),
+    Column("owner_name", String(200)),
+    Column("owner_email", String(254)),
+    Column("series_id", Uuid),
+    # A seat booking (group_customer)
+    Column("owner_booking_id", Uuid, ForeignKey("bookings.id")),
+    Column("seats", Integer),
+    Column("customer_name", String(200)),
+    Column("customer_email", String(254)),
+    # The last line of defence against overselling: no write can push a class past its seats.
+    CheckConstraint("current_seats >= 0 AND current_seats <= max_seats", name="seats_within_class"),
+    CheckConstraint("seats IS NULL OR seats >= 1", name="seats_positive"),
+    CheckConstraint("graph IN ('group_owner', 'group_customer')", name="known_graph"),
+    Index("ix_bookings_owner_booking_id_state", "owner_booking_id", "state"),
+    Index("ix_bookings_graph_state_starts_at", "graph", "state", "starts_at"),
+)
+
+booking_logs = Table(
+    "booking_logs",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("booking_id", Uuid, ForeignKey("bookings.id"), nullable=False, index=True),
+    Column("action", String(40), nullable=False),
+    Column("from_state", String(30)),
+    Column("to_state", String(30), nullable=False),
+    Column("message", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+command_keys = Table(
+    "command_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("command", String(40), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("result", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)

@@ -1,0 +1,112 @@
+"""Thin Celery tasks: decode the payload, call one handler, map the outcome to a result dict."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import Task
+from pydantic import TypeAdapter
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from api_client.contract import tasks as names
+from api_client.contract.requests import ActionRequest, BookingBody, BookingQuery, GroupsQuery
+from api_client.contract.validation import validate
+from api_client.errors import BookingError, BusyError
+
+from . import handlers
+from .celery_app import app
+from .domain.errors import DomainError
+from .locks import LockBusyError
+from .refusals import refusal_for
+from .runtime import current_runtime
+
+log = logging.getLogger(__name__)
+
+_BOOKING_BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
+_ACTION = TypeAdapter(ActionRequest)
+_BOOKING_QUERY = TypeAdapter(BookingQuery)
+_GROUPS_QUERY = TypeAdapter(GroupsQuery)
+
+Result = dict[str, Any]
+
+
+def _deps() -> handlers.HandlerDeps:
+    runtime = current_runtime()
+    return handlers.HandlerDeps(
+        unit_of_work=runtime.unit_of_work,
+        read_only=runtime.read_only,
+        locks=runtime.locks,
+        seat_guard_enabled=runtime.settings.seat_guard_enabled,
+    )
+
+
+def _backoff_s(attempt: int) -> float:
+    settings = current_runtime().settings
+    # Full jitter: waiting workers spread out instead of stampeding the lock together.
+    return random.uniform(0, min(settings.retry_cap_s, settings.retry_base_s * 2**attempt))
+
+
+def _run(task: Task, call: Callable[[], Result]) -> Result:
+    """A handler's result; refusals become error results, contention becomes a retry."""
+    settings = current_runtime().settings
+    try:
+        return call()
+    except BookingError as refusal:
+        return refusal.to_result()
+    except DomainError as refusal:
+        return refusal_for(refusal).to_result()
+    except LockBusyError:
+        if task.request.retries >= settings.lock_retries:
+            return BusyError("the class is busy with other bookings; try again shortly").to_result()
+        raise task.retry(countdown=_backoff_s(task.request.retries), max_retries=None) from None
+    except (OperationalError, DBAPIError) as error:
+        # A dropped connection, a deadlock or a serialization failure: the transaction rolled
+        # back whole, so running the command again is safe.
+        transient = isinstance(error, OperationalError) or error.connection_invalidated
+        if not transient or task.request.retries >= settings.db_retries:
+            raise
+        log.warning("retrying %s after a database error: %s", task.name, error)
+        raise task.retry(countdown=_backoff_s(task.request.retries), max_retries=None) from None
+
+
+@app.task(name=names.CREATE_BOOKING, bind=True)
+def create_booking(self: Task, idempotency_key: str, body: dict[str, Any]) -> Result:
+    return _run(
+        self,
+        lambda: handlers.create_booking(
+            idempotency_key,
+            validate(_BOOKING_BODY, body),
+            deps=_deps(),
+            now=datetime.now(UTC),
+        ),
+    )
+
+
+@app.task(name=names.APPLY_ACTION, bind=True)
+def apply_action(self: Task, idempotency_key: str, **request: Any) -> Result:
+    return _run(
+        self,
+        lambda: handlers.apply_action(
+            idempotency_key, validate(_ACTION, request), deps=_deps(), now=datetime.now(UTC)
+        ),
+    )
+
+
+@app.task(name=names.GET_BOOKING, bind=True)
+def get_booking(self: Task, **query: Any) -> Result:
+    return _run(self, lambda: handlers.get_booking(validate(_BOOKING_QUERY, query), deps=_deps()))
+
+
+@app.task(name=names.LIST_GROUPS, bind=True)
+def list_groups(self: Task, **query: Any) -> Result:
+    return _run(self, lambda: handlers.list_groups(validate(_GROUPS_QUERY, query), deps=_deps()))
+
+
+@app.task(name=names.PING)
+def ping() -> Result:
+    """A no-op round trip: the ceiling the benchmarks measure booking throughput against."""
+    return {"data": "pong"}
