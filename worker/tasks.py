@@ -15,13 +15,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from api_client.contract import tasks as names
 from api_client.contract.requests import ActionRequest, BookingBody, BookingQuery, GroupsQuery
 from api_client.contract.validation import validate
-from api_client.errors import BookingError, BusyError
+from api_client.errors import BusyError
 
 from . import handlers
 from .celery_app import app
-from .domain.errors import DomainError
 from .locks import LockBusyError
-from .refusals import refusal_for
+from .refusals import result_or_refusal
 from .runtime import current_runtime
 
 log = logging.getLogger(__name__)
@@ -54,11 +53,7 @@ def _run(task: Task, call: Callable[[], Result]) -> Result:
     """A handler's result; refusals become error results, contention becomes a retry."""
     settings = current_runtime().settings
     try:
-        return call()
-    except BookingError as refusal:
-        return refusal.to_result()
-    except DomainError as refusal:
-        return refusal_for(refusal).to_result()
+        return result_or_refusal(call)
     except LockBusyError:
         if task.request.retries >= settings.lock_retries:
             return BusyError("the class is busy with other bookings; try again shortly").to_result()

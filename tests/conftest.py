@@ -1,0 +1,92 @@
+"""Fixtures shared by the integration tests: real Redis, real databases, real workers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+import redis
+
+from api_client import BookingClient
+from tests.support.databases import fresh_database
+from tests.support.workers import Deployment, running_workers
+
+if TYPE_CHECKING:
+    from worker.handlers import HandlerDeps
+
+REDIS_BASE_URL = os.environ.get("BOOKINGS_TEST_REDIS_BASE_URL", "redis://127.0.0.1:6379")
+BACKENDS = os.environ.get("BOOKINGS_TEST_BACKENDS", "postgresql,sqlite").split(",")
+
+# Each deployment gets a Redis database of its own, so that workers with different settings
+# never take each other's tasks. 0 is left to the demo.
+REDIS_DB = {"handlers": 9, "postgresql": 10, "sqlite": 11}
+
+
+def redis_url(db: int) -> str:
+    return f"{REDIS_BASE_URL}/{db}"
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bookings")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def deployment(backend: str, workdir: Path) -> Iterator[Deployment]:
+    """One worker instance with two pool processes, on `backend`, for the whole session."""
+    with (
+        fresh_database(backend, workdir) as database_url,
+        running_workers(redis_url(REDIS_DB[backend]), database_url, workdir) as running,
+    ):
+        yield running
+
+
+@pytest.fixture
+def client(deployment: Deployment) -> Iterator[BookingClient]:
+    with deployment.client() as booking_client:
+        yield booking_client
+
+
+@pytest.fixture(scope="session")
+def handler_redis() -> redis.Redis:
+    connection = redis.Redis.from_url(redis_url(REDIS_DB["handlers"]))
+    connection.flushdb()
+    return connection
+
+
+@pytest.fixture(scope="session")
+def handler_database(backend: str, workdir: Path) -> Iterator[str]:
+    """A migrated database for tests that call the handlers in-process (no worker)."""
+    from worker.config import Settings
+    from worker.storage.engine import engine_for
+    from worker.storage.migrate import upgrade_to_head
+
+    with fresh_database(backend, workdir) as database_url:
+        engine = engine_for(Settings(database_url=database_url))
+        upgrade_to_head(engine)
+        yield database_url
+        engine.dispose()
+
+
+@pytest.fixture
+def handler_deps(handler_database: str, handler_redis: redis.Redis) -> HandlerDeps:
+    from worker.config import Settings
+    from worker.handlers import HandlerDeps
+    from worker.locks import ClassLocks
+    from worker.storage.engine import engine_for
+    from worker.storage.unit_of_work import UnitOfWork
+
+    engine = engine_for(Settings(database_url=handler_database))
+    return HandlerDeps(
+        unit_of_work=lambda: UnitOfWork(engine),
+        read_only=lambda: UnitOfWork(engine, read_only=True),
+        locks=ClassLocks(handler_redis, ttl_s=10, wait_s=2),
+    )

@@ -1,0 +1,120 @@
+"""Real Celery worker processes, started and stopped by tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from api_client import BookingClient, BookingError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Deployment:
+    """Workers and the settings they share: the same Redis database and the same SQL database."""
+
+    redis_url: str
+    database_url: str
+    processes: list[subprocess.Popen[bytes]]
+    log_paths: list[Path]
+
+    def client(self, timeout_s: float = 60.0) -> BookingClient:
+        return BookingClient(self.redis_url, timeout_s=timeout_s)
+
+    def worker_pids(self) -> list[int]:
+        """Pids of the pool processes that run tasks (children of each worker's main process)."""
+        pids: list[int] = []
+        for process in self.processes:
+            children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+            if children.exists():
+                pids += [int(pid) for pid in children.read_text().split()]
+        return pids
+
+
+def worker_env(redis_url: str, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("BOOKINGS_")}
+    env.update({"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_DATABASE_URL": database_url})
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def running_workers(
+    redis_url: str,
+    database_url: str,
+    logdir: Path,
+    *,
+    workers: int = 1,
+    concurrency: int = 2,
+    settings: Mapping[str, str] | None = None,
+    flush_redis: bool = True,
+) -> Iterator[Deployment]:
+    """`workers` worker instances of `concurrency` processes each, ready to take tasks."""
+    if flush_redis:
+        redis.Redis.from_url(redis_url).flushdb()
+    env = worker_env(redis_url, database_url, settings or {})
+    processes, logs = [], []
+    for index in range(workers):
+        log_path = logdir / f"worker-{os.getpid()}-{index}-{time.monotonic_ns()}.log"
+        command = [
+            sys.executable, "-m", "celery", "-A", "worker", "worker",
+            "--concurrency", str(concurrency), "--pool", "prefork",
+            "--hostname", f"w{index}-{os.getpid()}@%h",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--loglevel", "WARNING",
+        ]  # fmt: skip
+        with log_path.open("wb") as log_file:
+            processes.append(
+                subprocess.Popen(
+                    command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+                )
+            )
+        logs.append(log_path)
+    deployment = Deployment(redis_url, database_url, processes, logs)
+    try:
+        _wait_until_answering(deployment, concurrency * workers)
+        yield deployment
+    finally:
+        stop_workers(deployment)
+
+
+def stop_workers(deployment: Deployment) -> None:
+    for process in deployment.processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in deployment.processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_answering(
+    deployment: Deployment, pool_processes: int, timeout_s: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    with deployment.client(timeout_s=2) as client:
+        while time.monotonic() < deadline:
+            for process, log_path in zip(deployment.processes, deployment.log_paths, strict=True):
+                if process.poll() is not None:
+                    raise RuntimeError(f"worker exited early:\n{log_path.read_text()}")
+            try:
+                client.ping()
+            except BookingError:
+                continue
+            if len(deployment.worker_pids()) >= pool_processes:
+                return
+            time.sleep(0.1)
+    logs = "\n".join(path.read_text() for path in deployment.log_paths)
+    raise RuntimeError(f"workers did not answer within {timeout_s} s:\n{logs}")
