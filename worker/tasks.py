@@ -50,14 +50,17 @@ def _backoff_s(attempt: int) -> float:
 
 
 def _run(task: Task, call: Callable[[], Result]) -> Result:
-    """A handler's result; refusals become error results, contention becomes a retry."""
+    """A handler's result; refusals become error results, contention becomes a retry.
+
+    The tasks are declared with max_retries=None: the retry budgets below are ours.
+    """
     settings = current_runtime().settings
     try:
         return result_or_refusal(call)
     except LockBusyError:
         if task.request.retries >= settings.lock_retries:
             return BusyError("the class is busy with other bookings; try again shortly").to_result()
-        raise task.retry(countdown=_backoff_s(task.request.retries), max_retries=None) from None
+        raise task.retry(countdown=_backoff_s(task.request.retries)) from None
     except (OperationalError, DBAPIError) as error:
         # A dropped connection, a deadlock or a serialization failure: the transaction rolled
         # back whole, so running the command again is safe.
@@ -65,10 +68,10 @@ def _run(task: Task, call: Callable[[], Result]) -> Result:
         if not transient or task.request.retries >= settings.db_retries:
             raise
         log.warning("retrying %s after a database error: %s", task.name, error)
-        raise task.retry(countdown=_backoff_s(task.request.retries), max_retries=None) from None
+        raise task.retry(countdown=_backoff_s(task.request.retries)) from None
 
 
-@app.task(name=names.CREATE_BOOKING, bind=True)
+@app.task(name=names.CREATE_BOOKING, bind=True, max_retries=None)
 def create_booking(self: Task, idempotency_key: str, body: dict[str, Any]) -> Result:
     return _run(
         self,
@@ -81,7 +84,7 @@ def create_booking(self: Task, idempotency_key: str, body: dict[str, Any]) -> Re
     )
 
 
-@app.task(name=names.APPLY_ACTION, bind=True)
+@app.task(name=names.APPLY_ACTION, bind=True, max_retries=None)
 def apply_action(self: Task, idempotency_key: str, **request: Any) -> Result:
     return _run(
         self,
@@ -91,12 +94,12 @@ def apply_action(self: Task, idempotency_key: str, **request: Any) -> Result:
     )
 
 
-@app.task(name=names.GET_BOOKING, bind=True)
+@app.task(name=names.GET_BOOKING, bind=True, max_retries=None)
 def get_booking(self: Task, **query: Any) -> Result:
     return _run(self, lambda: handlers.get_booking(validate(_BOOKING_QUERY, query), deps=_deps()))
 
 
-@app.task(name=names.LIST_GROUPS, bind=True)
+@app.task(name=names.LIST_GROUPS, bind=True, max_retries=None)
 def list_groups(self: Task, **query: Any) -> Result:
     return _run(self, lambda: handlers.list_groups(validate(_GROUPS_QUERY, query), deps=_deps()))
 

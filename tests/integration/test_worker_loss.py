@@ -1,0 +1,72 @@
+"""Workers die mid-task: every command still gets exactly one outcome, applied once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import redis_url
+from tests.support.bodies import class_body, seat_body
+from tests.support.databases import fresh_database
+from tests.support.invariants import seat_accounts
+from tests.support.workers import running_workers
+
+pytestmark = pytest.mark.integration
+
+COMMANDS = 150
+KILLS = 4
+
+
+def test_killing_pool_processes_mid_load_loses_nothing_and_applies_nothing_twice(
+    backend: str, workdir: Path
+) -> None:
+    with (
+        fresh_database(backend, workdir) as database_url,
+        running_workers(
+            redis_url(15), database_url, workdir, workers=2, concurrency=2
+        ) as deployment,
+        deployment.client(timeout_s=120) as client,
+    ):
+        classes = [
+            client.create_booking(class_body(max_seats=1000))["data"]["id"] for _ in range(3)
+        ]
+        # Given a stream of seat bookings in flight
+        pending = [
+            client.submit_booking(seat_body(classes[i % 3], seats=1 + i % 2, name=f"C{i}"))
+            for i in range(COMMANDS)
+        ]
+        killed: list[int] = []
+
+        def kill_pool_processes() -> None:
+            for _ in range(KILLS):
+                time.sleep(0.15)
+                pids = deployment.worker_pids()
+                if pids:
+                    os.kill(pids[0], signal.SIGKILL)
+                    killed.append(pids[0])
+
+        # When pool processes are SIGKILLed while they run tasks
+        killer = threading.Thread(target=kill_pool_processes)
+        killer.start()
+        results = [handle.result() for handle in pending]
+        killer.join()
+
+        # Then every command was answered as confirmed, once each
+        booked_ids = [result["data"]["id"] for result in results]
+        accounts = seat_accounts(database_url, classes)
+        seat_bookings = sum(
+            len(client.get_booking(c, include=["related_bookings"])["data"]["related_bookings"])
+            for c in classes
+        )
+    assert len(killed) == KILLS
+    assert len(set(booked_ids)) == COMMANDS
+    assert seat_bookings == COMMANDS
+    assert all(account.holds for account in accounts), accounts
+    assert sum(account.seats_held for account in accounts) == sum(
+        1 + i % 2 for i in range(COMMANDS)
+    )
