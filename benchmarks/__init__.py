@@ -1,0 +1,1 @@
+"""Throughput and latency benchmarks of seat bookings against the no-op ceiling."""

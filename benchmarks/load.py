@@ -1,0 +1,152 @@
+"""Client processes that each keep a fixed number of requests in flight and time every one."""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import statistics
+import time
+from collections import deque
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+
+from api_client import BookingClient, BookingError, PendingResult
+
+from .workloads import Submit, Workload, submitter
+
+# Far longer than any answer should take under load, yet a stuck run still ends.
+RESULT_TIMEOUT_S = 60.0
+BARRIER_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class LoadShape:
+    """How the clients drive one workload; counts are per client process."""
+
+    clients: int
+    in_flight: int
+    warmup_per_client: int
+    requests_per_client: int
+
+
+@dataclass
+class ClientRun:
+    """One client process's measured phase: its span on the shared monotonic clock, and latencies."""
+
+    started: float
+    finished: float
+    latencies_s: list[float]
+    errors: list[str]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One workload over all clients: answers per second and enqueue-to-result latencies."""
+
+    completed: int
+    errors: int
+    first_error: str | None
+    elapsed_s: float
+    latencies_ms: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.completed / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def percentile_ms(self, percent: int) -> float:
+        if len(self.latencies_ms) < 2:
+            return self.latencies_ms[0] if self.latencies_ms else float("nan")
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[percent - 1]
+
+
+def run_window(submit: Submit, count: int, in_flight: int, first: int = 0) -> ClientRun:
+    """Send `count` requests, never more than `in_flight` unanswered, collecting oldest first."""
+    window: deque[tuple[float, PendingResult]] = deque()
+    run = ClientRun(time.monotonic(), 0.0, [], [])
+    for sequence in range(first, first + count):
+        if len(window) >= in_flight:
+            _collect(window.popleft(), run)
+        window.append((time.monotonic(), submit(sequence)))
+    while window:
+        _collect(window.popleft(), run)
+    run.finished = time.monotonic()
+    return run
+
+
+def _collect(sent: tuple[float, PendingResult], run: ClientRun) -> None:
+    sent_at, handle = sent
+    try:
+        handle.result()
+    except BookingError as error:
+        run.errors.append(f"{type(error).__name__}: {error}")
+        return
+    run.latencies_s.append(time.monotonic() - sent_at)
+
+
+def measure(redis_url: str, workload: Workload, shape: LoadShape) -> Measurement:
+    """Start the client processes, let them warm up, then measure them all at once."""
+    # Spawned, not forked: each client must build its own Celery app and result consumer.
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(shape.clients)
+    results: Queue[ClientRun | str] = context.Queue()
+    processes = [
+        context.Process(
+            target=_client_main,
+            args=(redis_url, workload, shape, index, barrier, results),
+            daemon=True,
+        )
+        for index in range(shape.clients)
+    ]
+    for process in processes:
+        process.start()
+    runs = [_next_run(results, processes) for _ in processes]
+    for process in processes:
+        process.join()
+    return _combine(runs)
+
+
+def _client_main(
+    redis_url: str,
+    workload: Workload,
+    shape: LoadShape,
+    index: int,
+    barrier: Barrier,
+    results: Queue[ClientRun | str],
+) -> None:
+    try:
+        with BookingClient(redis_url, timeout_s=RESULT_TIMEOUT_S) as client:
+            submit = submitter(workload, client, index, shape.clients)
+            run_window(submit, shape.warmup_per_client, shape.in_flight)
+            barrier.wait(BARRIER_TIMEOUT_S)
+            first = shape.warmup_per_client
+            results.put(run_window(submit, shape.requests_per_client, shape.in_flight, first))
+    except Exception as error:
+        barrier.abort()  # the other clients stop waiting for this one
+        results.put(f"client {index} failed: {error!r}")
+
+
+def _next_run(results: Queue[ClientRun | str], processes: list[BaseProcess]) -> ClientRun:
+    while True:
+        try:
+            outcome = results.get(timeout=1.0)
+        except queue.Empty:
+            if any(process.exitcode not in (None, 0) for process in processes):
+                raise RuntimeError("a client process died without reporting") from None
+            continue
+        if isinstance(outcome, str):
+            raise RuntimeError(outcome)
+        return outcome
+
+
+def _combine(runs: list[ClientRun]) -> Measurement:
+    errors = [error for run in runs for error in run.errors]
+    latencies = [latency * 1000 for run in runs for latency in run.latencies_s]
+    return Measurement(
+        completed=len(latencies),
+        errors=len(errors),
+        first_error=errors[0] if errors else None,
+        elapsed_s=max(run.finished for run in runs) - min(run.started for run in runs),
+        latencies_ms=latencies,
+    )

@@ -1,0 +1,86 @@
+"""Command-line options of the benchmark: database, worker and client shape, sizes, output."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+DESCRIPTION = "Seat-booking throughput and latency against the no-op ceiling, on real workers."
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Requests per workload, counted over all client processes."""
+
+    requests: int
+    warmup: int
+
+
+# Full sizes aim at 1-3 minutes for the whole run on a 2-core machine; quick at about 20 s.
+FULL = Sizes(requests=12_000, warmup=1_200)
+QUICK = Sizes(requests=800, warmup=160)
+
+
+@dataclass(frozen=True)
+class Options:
+    database: str
+    workers: int
+    concurrency: int
+    clients: int
+    in_flight: int
+    classes: int
+    sizes: Sizes
+    quick: bool
+    json: bool
+
+
+def parse_options(argv: Sequence[str] | None = None) -> Options:
+    args = _parser().parse_args(argv)
+    defaults = QUICK if args.quick else FULL
+    sizes = Sizes(
+        requests=args.requests if args.requests is not None else defaults.requests,
+        warmup=args.warmup if args.warmup is not None else defaults.warmup,
+    )
+    return Options(
+        database=args.database,
+        workers=args.workers,
+        concurrency=args.concurrency,
+        clients=args.clients,
+        in_flight=args.in_flight,
+        classes=args.classes,
+        sizes=sizes,
+        quick=args.quick,
+        json=args.json,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=DESCRIPTION)
+    add = parser.add_argument
+    add("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    add("--workers", type=_positive, default=1, help="worker instances (default 1)")
+    # Two pool processes: one per core of the machine the figures are taken on.
+    add("--concurrency", type=_positive, default=2, help="pool processes per worker")
+    add("--clients", type=_positive, default=2, help="client processes (default 2)")
+    add("--in-flight", type=_positive, default=8, help="requests in flight per client")
+    add("--classes", type=_positive, default=100, help="classes in the spread workload")
+    add("--requests", type=_positive, help="measured requests per workload")
+    add("--warmup", type=_non_negative, help="uncounted warm-up requests per workload")
+    add("--quick", action="store_true", help="a ~20 s smoke run with small counts")
+    add("--json", action="store_true", help="print the figures as JSON instead of a table")
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be at least 0")
+    return value
