@@ -136,8 +136,13 @@ class BookingClient:
 
     # Queries --------------------------------------------------------------------------------
 
-    def get_booking(self, booking_id: str, include: Iterable[str] = ()) -> dict[str, Any]:
-        """One booking; include any of "attributes", "related_bookings", "logs"."""
+    def get_booking(self, booking_id: str, include: Iterable[str] | str = ()) -> dict[str, Any]:
+        """One booking; include any of "attributes", "related_bookings", "logs".
+
+        `include` may also be written as in Timekit's query string: "attributes,logs".
+        """
+        if isinstance(include, str):
+            include = [part.strip() for part in include.split(",") if part.strip()]
         query = validate(_BOOKING_QUERY, {"booking_id": booking_id, "include": tuple(include)})
         return self._send(tasks.GET_BOOKING, query.model_dump(mode="json")).result()
 

@@ -7,6 +7,7 @@ import queue
 import statistics
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
@@ -33,7 +34,7 @@ class LoadShape:
 
 @dataclass
 class ClientRun:
-    """One client process's measured phase: its span on the shared monotonic clock, and latencies."""
+    """One client process's phase: its span on the shared monotonic clock, and its latencies."""
 
     started: float
     finished: float
@@ -127,7 +128,7 @@ def _client_main(
         results.put(f"client {index} failed: {error!r}")
 
 
-def _next_run(results: Queue[ClientRun | str], processes: list[BaseProcess]) -> ClientRun:
+def _next_run(results: Queue[ClientRun | str], processes: Sequence[BaseProcess]) -> ClientRun:
     while True:
         try:
             outcome = results.get(timeout=1.0)

@@ -18,7 +18,7 @@ class Sizes:
 
 
 # Full sizes aim at 1-3 minutes for the whole run on a 2-core machine; quick at about 20 s.
-FULL = Sizes(requests=12_000, warmup=1_200)
+FULL = Sizes(requests=8_000, warmup=800)
 QUICK = Sizes(requests=800, warmup=160)
 
 

@@ -8,8 +8,9 @@ SECONDS_PER_UNIT = {"second": 1, "minute": 60, "hour": 3600, "day": 86_400, "wee
 # Ten years: a window longer than that is a typo, not a studio's policy.
 MAX_DURATION_S = 10 * 365 * 86_400
 
-_PART = re.compile(r"(\d{1,9})\s*(second|minute|hour|day|week)s?", re.IGNORECASE)
-_SEPARATOR = re.compile(r"[\s,]*(and)?[\s,]*", re.IGNORECASE)
+_PART = r"([0-9]{1,9})\s*(second|minute|hour|day|week)s?\b"
+_WHOLE = re.compile(rf"^\s*{_PART}(?:\s*,?\s*(?:and\s+)?{_PART})*\s*$", re.IGNORECASE | re.ASCII)
+_EACH = re.compile(_PART, re.IGNORECASE | re.ASCII)
 
 
 class DurationFormatError(ValueError):
@@ -17,27 +18,15 @@ class DurationFormatError(ValueError):
 
 
 def parse_duration_s(text: str) -> int:
-    """Seconds in a duration such as "2 hours" or "1 day 12 hours"."""
-    if not isinstance(text, str) or not text.strip():
-        raise DurationFormatError("must be a duration such as '30 minutes', '2 hours' or '14 days'")
-    total_s = 0
-    position = 0
-    found = False
-    stripped = text.strip()
-    while position < len(stripped):
-        separator = _SEPARATOR.match(stripped, position)
-        if separator and separator.end() > position and found:
-            position = separator.end()
-            continue
-        part = _PART.match(stripped, position)
-        if part is None:
-            raise DurationFormatError(
-                f"cannot read {text!r} as a duration; use '<number> <unit>' with a unit of "
-                "seconds, minutes, hours, days or weeks"
-            )
-        total_s += int(part.group(1)) * SECONDS_PER_UNIT[part.group(2).lower()]
-        position = part.end()
-        found = True
+    """Seconds in a duration such as "2 hours", "1 day 12 hours" or "1 week and 2 days"."""
+    if not isinstance(text, str) or _WHOLE.match(text) is None:
+        raise DurationFormatError(
+            f"cannot read {text!r} as a duration; use '<number> <unit>' with a unit of "
+            "seconds, minutes, hours, days or weeks, e.g. '30 minutes' or '14 days'"
+        )
+    total_s = sum(
+        int(count) * SECONDS_PER_UNIT[unit.lower()] for count, unit in _EACH.findall(text)
+    )
     if total_s > MAX_DURATION_S:
         raise DurationFormatError("must be at most 10 years")
     return total_s

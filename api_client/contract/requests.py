@@ -17,7 +17,6 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from .durations import parse_duration_s
@@ -126,12 +125,14 @@ class GroupCustomerBooking(ContractModel):
     seats: SeatCount | None = None
     customer: Person
 
-    @model_validator(mode="after")
-    def _seats_given_once(self) -> GroupCustomerBooking:
-        nested, top = self.related.seats, self.seats
+    @field_validator("seats")
+    @classmethod
+    def _seats_given_once(cls, top: int | None, info: ValidationInfo) -> int | None:
+        related = info.data.get("related")
+        nested = related.seats if related is not None else None
         if nested is not None and top is not None and nested != top:
-            raise ValueError("seats is given twice with different values (related.seats and seats)")
-        return self
+            raise ValueError("is given twice with different values (related.seats and seats)")
+        return top
 
     @property
     def requested_seats(self) -> int:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from api_client import BookingClient, ConflictError, InvalidRequestError
-from tests.support.bodies import class_body, seat_body
+from tests.support.bodies import class_body, in_days, seat_body
 from tests.support.invariants import seat_accounts
 from tests.support.workers import Deployment
 
@@ -102,3 +102,18 @@ def test_an_action_replayed_with_its_key_is_applied_once(client: BookingClient) 
     assert again == first
     logs = client.get_booking(seat["id"], include=["logs"])["data"]["logs"]
     assert [entry["action"] for entry in logs] == ["create", "cancel_by_owner"]
+
+
+def test_twin_deliveries_of_a_class_creation_racing_each_other_create_one_class(
+    client: BookingClient,
+) -> None:
+    # Class creation takes no lock: the twins really run at once, and the loser's insert of
+    # the same key fails inside its transaction, which rolls its class back.
+    key = str(uuid.uuid4())
+    body = class_body(in_days(800))
+
+    results = [h.result() for h in [client.submit_booking(body, key) for _ in range(8)]]
+
+    assert len({result["data"]["id"] for result in results}) == 1
+    listed = client.list_groups(start=in_days(799), end=in_days(801))["data"]
+    assert [group["id"] for group in listed] == [results[0]["data"]["id"]]

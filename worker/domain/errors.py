@@ -37,7 +37,8 @@ class NotEnoughSeatsError(DomainError):
         self.requested = requested
         self.left = left
         seats = "seat is" if left == 1 else "seats are"
-        super().__init__(f"only {left} {seats} left in this class; {requested} were asked for")
+        asked = "was" if requested == 1 else "were"
+        super().__init__(f"only {left} {seats} left in this class; {requested} {asked} asked for")
 
 
 class SeatsExceedClassError(DomainError):

@@ -1,0 +1,99 @@
+"""`python -m benchmarks.run`: real workers on a fresh database, seat bookings vs the no-op."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import redis
+
+from tests.support.databases import fresh_database
+from tests.support.workers import Deployment, running_workers
+
+from .load import LoadShape, measure
+from .options import Options, parse_options
+from .report import Row, figures, render_json, render_table
+from .workloads import Workload, create_classes
+
+# Database 7 is the benchmark's own: running_workers empties it before the workers start, and
+# no test uses it (they take 8 to 15, the demo 0), so it is safe to empty.
+REDIS_URL = "redis://127.0.0.1:6379/7"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_options(argv)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="gb-bench-") as workdir:
+        with (
+            fresh_database(options.database, Path(workdir)) as database_url,
+            running_workers(
+                REDIS_URL,
+                database_url,
+                Path(workdir),
+                workers=options.workers,
+                concurrency=options.concurrency,
+            ) as deployment,
+        ):
+            _progress(f"workers answering after {time.monotonic() - started:.1f} s")
+            rows = run_workloads(deployment, options)
+        redis.Redis.from_url(REDIS_URL).flushdb()  # the results of tens of thousands of tasks
+    report = figures(rows, settings_of(options), time.monotonic() - started)
+    print(render_json(report) if options.json else render_table(report))
+    return 0
+
+
+def run_workloads(deployment: Deployment, options: Options) -> list[Row]:
+    """The ceiling first, then the same load as seat bookings spread out and on one class."""
+    with deployment.client() as client:
+        spread_classes = create_classes(client, options.classes)
+        (hot_class,) = create_classes(client, 1)
+    workloads = [
+        Workload("no-op ceiling (bookings.ping)", "tasks"),
+        Workload(f"seat bookings, {options.classes} classes", "bookings", spread_classes, 0.8),
+        Workload("seat bookings, 1 hot class", "bookings", (hot_class,), 0.6),
+    ]
+    rows = []
+    for workload in workloads:
+        _progress(f"measuring {workload.label} ...")
+        phase_started = time.monotonic()
+        measurement = measure(deployment.redis_url, workload, shape_of(options))
+        phase_s = time.monotonic() - phase_started
+        _progress(f"  {measurement.per_second:.1f} {workload.unit}/s (phase took {phase_s:.1f} s)")
+        rows.append(Row(workload, measurement))
+    return rows
+
+
+def shape_of(options: Options) -> LoadShape:
+    return LoadShape(
+        clients=options.clients,
+        in_flight=options.in_flight,
+        warmup_per_client=options.sizes.warmup // options.clients,
+        requests_per_client=max(1, options.sizes.requests // options.clients),
+    )
+
+
+def settings_of(options: Options) -> dict[str, Any]:
+    shape = shape_of(options)
+    return {
+        "database": options.database,
+        "workers": options.workers,
+        "concurrency": options.concurrency,
+        "client_processes": shape.clients,
+        "in_flight_per_process": shape.in_flight,
+        "requests_per_workload": shape.requests_per_client * shape.clients,
+        "warmup_per_workload": shape.warmup_per_client * shape.clients,
+        "classes": options.classes,
+        "mode": "quick" if options.quick else "full",
+    }
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
