@@ -52,13 +52,18 @@ class Attributes(ResponseModel):
     owner: Contact | None = None
 
 
-class RelatedBooking(ResponseModel):
+class BookingSummary(ResponseModel):
+    """What every booking shows, wherever it appears."""
+
     id: UUID
     state: str
     graph: Literal["group_owner", "group_customer"]
     completed: bool
     created_at: AwareDatetime
     updated_at: AwareDatetime
+
+
+class RelatedBooking(BookingSummary):
     seats: int
     customer: Contact | None = None
 
@@ -71,13 +76,7 @@ class LogEntry(ResponseModel):
     created_at: AwareDatetime
 
 
-class Booking(ResponseModel):
-    id: UUID
-    state: str
-    graph: Literal["group_owner", "group_customer"]
-    completed: bool
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+class Booking(BookingSummary):
     available_actions: list[str]
     # A customer booking's own seats and class, present whatever `include` asks for.
     seats: int | None = None
