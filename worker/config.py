@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     lock_ttl_s: float = Field(default=10.0, gt=0)
     # How long one attempt waits for the lock before the task retries with backoff instead.
     lock_wait_s: float = Field(default=2.0, ge=0)
+    # How often a waiting worker asks again. An allocation holds the lock for a few ms, so
+    # redis-py's default of 100 ms would leave a hot class idle most of the time.
+    lock_poll_s: float = Field(default=0.002, gt=0)
     lock_retries: int = Field(default=10, ge=0)
     retry_base_s: float = Field(default=0.1, gt=0)
     retry_cap_s: float = Field(default=5.0, gt=0)

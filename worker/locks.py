@@ -22,10 +22,19 @@ class LockBusyError(Exception):
 class ClassLocks:
     """The lock of one class at a time: a TTL, a bounded wait and a token-checked release."""
 
-    def __init__(self, redis: Redis, *, ttl_s: float, wait_s: float, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        ttl_s: float,
+        wait_s: float,
+        poll_s: float = 0.002,
+        enabled: bool = True,
+    ) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
         self._wait_s = wait_s
+        self._poll_s = poll_s
         self.enabled = enabled
 
     @contextmanager
@@ -37,6 +46,7 @@ class ClassLocks:
             class_lock_key(class_id),
             timeout=self._ttl_s,
             blocking_timeout=self._wait_s,
+            sleep=self._poll_s,
             # Released in the same call stack, never from another thread.
             thread_local=False,
         )

@@ -34,6 +34,7 @@ class Runtime:
             self.redis,
             ttl_s=self.settings.lock_ttl_s,
             wait_s=self.settings.lock_wait_s,
+            poll_s=self.settings.lock_poll_s,
             enabled=self.settings.allocation_lock_enabled,
         )
 
