@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # that the other holds, and both together to show that overselling then happens.
     allocation_lock_enabled: bool = True
     seat_guard_enabled: bool = True
+    # Fault drills: hold every command's transaction open just before or just after its commit,
+    # so that a test can kill the worker at exactly that point.
+    drill_pause_before_commit_s: float = Field(default=0.0, ge=0)
+    drill_pause_after_commit_s: float = Field(default=0.0, ge=0)
 
     # A message a worker took but did not ack returns to the queue after this long if that
     # worker vanished with it (its parent died too). Longer than any task may run.

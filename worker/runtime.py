@@ -39,7 +39,11 @@ class Runtime:
         )
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine)
+        return UnitOfWork(
+            self.engine,
+            pause_before_commit_s=self.settings.drill_pause_before_commit_s,
+            pause_after_commit_s=self.settings.drill_pause_after_commit_s,
+        )
 
     def read_only(self) -> UnitOfWork:
         return UnitOfWork(self.engine, read_only=True)

@@ -70,3 +70,34 @@ def test_killing_pool_processes_mid_load_loses_nothing_and_applies_nothing_twice
     assert sum(account.seats_held for account in accounts) == sum(
         1 + i % 2 for i in range(COMMANDS)
     )
+
+
+@pytest.mark.parametrize(
+    "pause", ["BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S", "BOOKINGS_DRILL_PAUSE_AFTER_COMMIT_S"]
+)
+def test_a_worker_killed_just_before_or_after_commit_applies_the_booking_exactly_once(
+    backend: str, workdir: Path, pause: str
+) -> None:
+    # Given a single pool process that lingers at the commit of every command
+    with (
+        fresh_database(backend, workdir) as database_url,
+        running_workers(
+            redis_url(15), database_url, workdir, concurrency=1, settings={pause: "1.5"}
+        ) as deployment,
+        deployment.client(timeout_s=60) as client,
+    ):
+        class_id = client.create_booking(class_body(max_seats=5))["data"]["id"]
+        handle = client.submit_booking(seat_body(class_id, seats=2))
+        time.sleep(0.7)  # the booking is now paused at its commit
+
+        # When that process is SIGKILLed there
+        [pid] = deployment.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+
+        # Then the message is redelivered to the fresh process and applied exactly once
+        booked = handle.result()
+        related = client.get_booking(class_id, include=["related_bookings"])["data"]
+        [account] = seat_accounts(database_url, [class_id])
+    assert booked["data"]["state"] == "confirmed"
+    assert [entry["id"] for entry in related["related_bookings"]] == [booked["data"]["id"]]
+    assert account.holds and account.current_seats == 2

@@ -118,9 +118,7 @@ def test_seats_given_in_both_places_with_different_values_are_refused(
 ) -> None:
     errors = refusal(BODY, {**customer_body_with_two_seats, "seats": 3})
 
-    assert errors == {
-        "seats": ["is given twice with different values (related.seats and seats)"]
-    }
+    assert errors == {"seats": ["is given twice with different values (related.seats and seats)"]}
 
 
 @pytest.mark.parametrize("seats", [0, -1])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction
@@ -10,9 +11,18 @@ from sqlalchemy import Connection, Engine, RootTransaction
 class UnitOfWork:
     """A connection inside one transaction; leaves rolled back unless `commit()` was called."""
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        read_only: bool = False,
+        pause_before_commit_s: float = 0.0,
+        pause_after_commit_s: float = 0.0,
+    ) -> None:
         self._engine = engine
         self._read_only = read_only
+        self._pause_before_commit_s = pause_before_commit_s
+        self._pause_after_commit_s = pause_after_commit_s
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
 
@@ -35,7 +45,11 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._transaction is not None
+        if self._pause_before_commit_s:
+            time.sleep(self._pause_before_commit_s)
         self._transaction.commit()
+        if self._pause_after_commit_s:
+            time.sleep(self._pause_after_commit_s)
 
     def __exit__(
         self,
