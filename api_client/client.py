@@ -155,7 +155,11 @@ class BookingClient:
 
     def ping(self) -> dict[str, Any]:
         """A no-op round trip through a worker."""
-        return self._send(tasks.PING, {}).result()
+        return self.submit_ping().result()
+
+    def submit_ping(self) -> PendingResult:
+        """Enqueue a no-op and return a handle at once (a health check, a benchmark ceiling)."""
+        return self._send(tasks.PING, {})
 
     def close(self) -> None:
         self._app.close()

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from api_client import BookingClient, PendingResult
-from api_client.contract import tasks
 from tests.support.bodies import class_body, seat_body
 
 # Large enough that no workload ever fills a class: a refusal would be cheaper than a booking
@@ -37,7 +36,7 @@ def submitter(workload: Workload, client: BookingClient, client_index: int, clie
     if not workload.class_ids:
         # BookingClient.ping() waits for its answer; the benchmark needs the handle at once, so
         # it sends the same task the same way ping() does.
-        return lambda _sequence: client._send(tasks.PING, {})
+        return lambda _sequence: client.submit_ping()
     classes = workload.class_ids
     # Each client walks the classes from its own starting point, so the requests in flight at
     # any moment are for different classes.

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from api_client.errors import InvalidRequestError
+from api_client.errors import BookingError, InvalidRequestError
 
+from ..domain.errors import DomainError
 from ..storage.queries import find_command_key, record_command_key
 from ..storage.unit_of_work import UnitOfWork
 
@@ -35,16 +36,15 @@ def apply_once(
 ) -> Result:
     """The first result recorded under `key`, applying `apply` only if there is none yet.
 
-    A refusal raised by `apply` rolls everything back and records nothing, so the caller may
-    retry with the same key. The key is recorded in the transaction of the change it stands
-    for: either both commit or neither does.
+    Optimistic: most commands arrive once, so the key is not looked up first. The command is
+    applied and its key inserted in the same transaction; if a first delivery already recorded
+    the key, that insert fails, everything rolls back, and the first result is answered. A
+    refusal rolls everything back and records nothing, so the caller may retry with the same
+    key; but a key already applied is answered with its first result, not judged again.
     """
     fingerprint = request_hash(command, request)
     try:
         with unit_of_work() as uow:
-            stored = find_command_key(uow.connection, key)
-            if stored is not None:
-                return _replay(stored, command, fingerprint)
             result = apply(uow.connection)
             record_command_key(
                 uow.connection,
@@ -56,13 +56,16 @@ def apply_once(
             )
             uow.commit()
             return result
-    except IntegrityError:
-        # A twin delivery of this command committed between our lookup and our insert.
-        with unit_of_work() as uow:
-            stored = find_command_key(uow.connection, key)
+    except (BookingError, DomainError, IntegrityError):
+        stored = _recorded(unit_of_work, key)
         if stored is None:
             raise
         return _replay(stored, command, fingerprint)
+
+
+def _recorded(unit_of_work: Callable[[], UnitOfWork], key: str) -> RowMapping | None:
+    with unit_of_work() as uow:
+        return find_command_key(uow.connection, key)
 
 
 def _replay(stored: RowMapping, command: str, fingerprint: str) -> Result:

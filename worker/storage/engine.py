@@ -44,12 +44,10 @@ def _create(settings: Settings) -> Engine:
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         return _create_sqlite(settings.database_url, settings.sqlite_busy_timeout_s)
-    return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
-    )
+    # No pre-ping: it would cost a round trip per command. A connection that died in the pool
+    # fails its first statement instead; SQLAlchemy then discards the pool, and the task
+    # retries on a fresh connection (worker/tasks.py).
+    return create_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
 
 
 def _create_sqlite(url: str, busy_timeout_s: float) -> Engine:

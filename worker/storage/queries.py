@@ -7,17 +7,25 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
 
 from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER
 from .tables import booking_logs, bookings, command_keys
+
+# Statements on the booking path are built once: building one costs about as much CPU as
+# executing it, and a booking runs several.
+_FIND_COMMAND_KEY = select(command_keys).where(command_keys.c.key == bindparam("key"))
+_RECORD_COMMAND_KEY = insert(command_keys)
+_INSERT_BOOKING = insert(bookings)
+_READ_BOOKING = select(bookings).where(bookings.c.id == bindparam("booking_id"))
+_READ_BOOKING_FOR_UPDATE = _READ_BOOKING.with_for_update()
+_APPEND_LOGS = insert(booking_logs)
 
 # Command keys -------------------------------------------------------------------------------
 
 
 def find_command_key(conn: Connection, key: str) -> RowMapping | None:
-    query = select(command_keys).where(command_keys.c.key == key)
-    return conn.execute(query).mappings().first()
+    return conn.execute(_FIND_COMMAND_KEY, {"key": key}).mappings().first()
 
 
 def record_command_key(
@@ -30,9 +38,14 @@ def record_command_key(
     now: datetime,
 ) -> None:
     conn.execute(
-        insert(command_keys).values(
-            key=key, command=command, request_hash=request_hash, result=result, created_at=now
-        )
+        _RECORD_COMMAND_KEY,
+        {
+            "key": key,
+            "command": command,
+            "request_hash": request_hash,
+            "result": result,
+            "created_at": now,
+        },
     )
 
 
@@ -40,17 +53,15 @@ def record_command_key(
 
 
 def insert_booking(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(bookings).values(**values))
+    conn.execute(_INSERT_BOOKING, values)
 
 
 def read_booking(
     conn: Connection, booking_id: UUID, *, for_update: bool = False
 ) -> RowMapping | None:
     """One booking; with `for_update` its row stays locked until the transaction ends."""
-    query = select(bookings).where(bookings.c.id == booking_id)
-    if for_update:
-        query = query.with_for_update()
-    return conn.execute(query).mappings().first()
+    query = _READ_BOOKING_FOR_UPDATE if for_update else _READ_BOOKING
+    return conn.execute(query, {"booking_id": booking_id}).mappings().first()
 
 
 def read_seat_bookings(conn: Connection, class_id: UUID) -> Sequence[RowMapping]:
@@ -130,7 +141,7 @@ def confirmed_seats_by_class(conn: Connection, class_ids: Iterable[UUID]) -> dic
 
 def append_logs(conn: Connection, entries: Sequence[dict[str, Any]]) -> None:
     if entries:
-        conn.execute(insert(booking_logs), list(entries))
+        conn.execute(_APPEND_LOGS, list(entries))
 
 
 def read_logs(conn: Connection, booking_id: UUID) -> Sequence[RowMapping]:

@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, bindparam, update
 
 from .tables import bookings
+
+_TAKE_SEATS = (
+    update(bookings)
+    .where(
+        bookings.c.id == bindparam("class_id"),
+        bookings.c.state == "tentative",
+        bookings.c.current_seats + bindparam("seats_taken") <= bookings.c.max_seats,
+    )
+    .values(
+        current_seats=bookings.c.current_seats + bindparam("seats_taken"),
+        updated_at=bindparam("now"),
+    )
+)
 
 
 def take_seats(conn: Connection, class_id: UUID, seats: int, now: datetime) -> bool:
@@ -16,16 +29,8 @@ def take_seats(conn: Connection, class_id: UUID, seats: int, now: datetime) -> b
     Holds even when the Redis lock has expired under a paused worker: the condition is checked
     by the database against the row as it is when the statement runs.
     """
-    statement = (
-        update(bookings)
-        .where(
-            bookings.c.id == class_id,
-            bookings.c.state == "tentative",
-            bookings.c.current_seats + seats <= bookings.c.max_seats,
-        )
-        .values(current_seats=bookings.c.current_seats + seats, updated_at=now)
-    )
-    return conn.execute(statement).rowcount == 1
+    parameters = {"class_id": class_id, "seats_taken": seats, "now": now}
+    return conn.execute(_TAKE_SEATS, parameters).rowcount == 1
 
 
 def overwrite_seats_unguarded(
