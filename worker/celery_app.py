@@ -28,7 +28,11 @@ def create_app() -> Celery:
         task_reject_on_worker_lost=True,
         # One message at a time per process, so a dead process strands at most one.
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": settings.visibility_timeout_s},
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout_s,
+            "unacked_restore_interval": settings.unacked_restore_interval_s,
+            "unacked_restore_throttle": 1,
+        },
         result_expires=settings.result_expires_s,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,

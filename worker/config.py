@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # A message a worker took but did not ack returns to the queue after this long if that
     # worker vanished with it (its parent died too). Longer than any task may run.
     visibility_timeout_s: int = Field(default=3600, gt=0)
+    # How often each worker sweeps for such messages. kombu's default sweep runs only every
+    # tenth tick of 10 s; ours scans on every tick.
+    unacked_restore_interval_s: int = Field(default=10, gt=0)
     result_expires_s: int = Field(default=86_400, gt=0)
     db_pool_size: int = Field(default=5, ge=1)
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)

@@ -101,3 +101,37 @@ def test_a_worker_killed_just_before_or_after_commit_applies_the_booking_exactly
     assert booked["data"]["state"] == "confirmed"
     assert [entry["id"] for entry in related["related_bookings"]] == [booked["data"]["id"]]
     assert account.holds and account.current_seats == 2
+
+
+def test_a_whole_worker_killed_mid_task_hands_its_message_to_another_after_the_visibility_timeout(
+    backend: str, workdir: Path
+) -> None:
+    drill = {
+        "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": "1.5",
+        "BOOKINGS_VISIBILITY_TIMEOUT_S": "3",
+        "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
+    }
+    with fresh_database(backend, workdir) as database_url:
+        # Given a worker machine that has taken a booking and is inside its transaction
+        with running_workers(
+            redis_url(15), database_url, workdir, concurrency=1, settings=drill
+        ) as first_machine:
+            client = first_machine.client(timeout_s=60)
+            class_id = client.create_booking(class_body(max_seats=5))["data"]["id"]
+            handle = client.submit_booking(seat_body(class_id, seats=3))
+            time.sleep(0.7)
+            # When the whole machine dies: main process and pool process alike
+            for pid in [*first_machine.worker_pids(), *(p.pid for p in first_machine.processes)]:
+                os.kill(pid, signal.SIGKILL)
+
+        # Then another worker restores the unacknowledged message and applies it once
+        with running_workers(
+            redis_url(15), database_url, workdir, concurrency=1, settings=drill, flush_redis=False
+        ):
+            booked = handle.result()
+            related = client.get_booking(class_id, include=["related_bookings"])["data"]
+        client.close()
+        [account] = seat_accounts(database_url, [class_id])
+    assert booked["data"]["state"] == "confirmed"
+    assert [entry["id"] for entry in related["related_bookings"]] == [booked["data"]["id"]]
+    assert account.holds and account.current_seats == 3
