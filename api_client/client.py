@@ -20,6 +20,7 @@ from .contract.requests import (
     BookingQuery,
     CommandEnvelope,
     GroupsQuery,
+    NotificationsRetry,
 )
 from .contract.validation import validate
 from .errors import BookingError, ResultTimeoutError, WorkerFailureError
@@ -30,6 +31,7 @@ _ACTION: TypeAdapter[ActionRequest] = TypeAdapter(ActionRequest)
 _BOOKING_QUERY: TypeAdapter[BookingQuery] = TypeAdapter(BookingQuery)
 _GROUPS_QUERY: TypeAdapter[GroupsQuery] = TypeAdapter(GroupsQuery)
 _ENVELOPE: TypeAdapter[CommandEnvelope] = TypeAdapter(CommandEnvelope)
+_RETRY: TypeAdapter[NotificationsRetry] = TypeAdapter(NotificationsRetry)
 
 
 class PendingResult:
@@ -108,6 +110,17 @@ class BookingClient:
         """The owner cancels one customer's seat booking."""
         return self.submit_action(booking_id, "cancel_by_owner", message, idempotency_key).result()
 
+    def complete(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The owner completes a class that has ended, with its seat bookings."""
+        return self.submit_action(booking_id, "complete", message, idempotency_key).result()
+
+    def retry_notifications(self, booking_id: str | None = None) -> dict[str, Any]:
+        """Send failed notifications (of one booking, or all) again, with a fresh budget."""
+        request = validate(_RETRY, {"booking_id": booking_id})
+        return self._send(tasks.RETRY_NOTIFICATIONS, request.model_dump(mode="json")).result()
+
     def submit_booking(
         self, body: dict[str, Any], idempotency_key: str | None = None
     ) -> PendingResult:
@@ -124,7 +137,7 @@ class BookingClient:
         message: str | None = None,
         idempotency_key: str | None = None,
     ) -> PendingResult:
-        """Enqueue cancel, cancel_by_customer or cancel_by_owner and return a handle at once."""
+        """Enqueue cancel, cancel_by_customer, cancel_by_owner or complete; return at once."""
         request = validate(
             _ACTION, {"booking_id": booking_id, "action": action, "message": message}
         )
@@ -137,7 +150,7 @@ class BookingClient:
     # Queries --------------------------------------------------------------------------------
 
     def get_booking(self, booking_id: str, include: Iterable[str] | str = ()) -> dict[str, Any]:
-        """One booking; include any of "attributes", "related_bookings", "logs".
+        """One booking; include any of "attributes", "related_bookings", "logs", "notifications".
 
         `include` may also be written as in Timekit's query string: "attributes,logs".
         """

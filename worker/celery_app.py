@@ -37,6 +37,16 @@ def create_app() -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         task_track_started=False,
+        beat_schedule={
+            "complete-past-classes": {
+                "task": "bookings.complete_past_classes",
+                "schedule": settings.complete_every_s,
+            },
+            "sweep-outbox": {
+                "task": "bookings.sweep_outbox",
+                "schedule": settings.outbox_sweep_every_s,
+            },
+        },
     )
     return app
 

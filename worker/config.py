@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, RedisDsn, field_validator
+from pydantic import AnyUrl, Field, HttpUrl, RedisDsn, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -49,6 +49,32 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1)
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)
 
+    # Scheduled completion: like Timekit, a class completes an hour after its end.
+    complete_grace_s: int = Field(default=3600, ge=0)
+    complete_every_s: float = Field(default=60, gt=0)
+    # Classes per transaction: large enough to be set-based, small enough to hold row locks
+    # only briefly against customers cancelling at the same moment.
+    complete_batch: int = Field(default=500, ge=1)
+
+    # Notifications. Channels: any of log, webhook, email, separated by commas. Unset: log, plus
+    # webhook and email where their URL is set.
+    notification_channels: str | None = None
+    webhook_url: HttpUrl | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_s: float = Field(default=5.0, gt=0)
+    # smtp://user:password@host:587?starttls=true, or smtps://... for TLS from the start.
+    smtp_url: AnyUrl | None = None
+    smtp_from: str = "bookings@localhost"
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    delivery_attempts: int = Field(default=8, ge=1)
+    delivery_retry_base_s: float = Field(default=2.0, gt=0)
+    delivery_retry_cap_s: float = Field(default=600.0, gt=0)
+    # A worker that claimed deliveries and died gives them up after this long; longer than one
+    # chunk can take (chunk size x webhook timeout).
+    delivery_lease_s: float = Field(default=300.0, gt=0)
+    fanout_chunk: int = Field(default=50, ge=1)
+    outbox_sweep_every_s: float = Field(default=30, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -59,6 +85,41 @@ class Settings(BaseSettings):
             # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
             return url.replace("postgresql://", "postgresql+psycopg://", 1)
         return url
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, url: AnyUrl | None) -> AnyUrl | None:
+        if url is None:
+            return None
+        if url.scheme not in ("smtp", "smtps") or not url.host:
+            raise ValueError("must look like smtp://user:password@host:587?starttls=true")
+        starttls = dict(url.query_params()).get("starttls", "false").lower()
+        if starttls not in ("true", "false", "1", "0"):
+            raise ValueError("starttls must be true or false")
+        return url
+
+    @model_validator(mode="after")
+    def _channels_have_their_settings(self) -> Settings:
+        unknown = set(self.channels) - {"log", "webhook", "email"}
+        if unknown:
+            raise ValueError(f"unknown notification channels: {', '.join(sorted(unknown))}")
+        if "webhook" in self.channels and (self.webhook_url is None or not self.webhook_secret):
+            raise ValueError("the webhook channel needs BOOKINGS_WEBHOOK_URL and _SECRET")
+        if "email" in self.channels and self.smtp_url is None:
+            raise ValueError("the email channel needs BOOKINGS_SMTP_URL")
+        return self
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        if self.notification_channels is not None:
+            names = [part.strip() for part in self.notification_channels.split(",")]
+            return tuple(name for name in names if name)
+        configured = ["log"]
+        if self.webhook_url is not None:
+            configured.append("webhook")
+        if self.smtp_url is not None:
+            configured.append("email")
+        return tuple(configured)
 
     @property
     def redis_url_str(self) -> str:

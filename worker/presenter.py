@@ -25,6 +25,7 @@ def booking_data(
     include: Collection[str] = (),
     related: Sequence[Row] = (),
     logs: Sequence[Row] = (),
+    notifications: Sequence[Row] = (),
 ) -> dict[str, Any]:
     """One booking; `klass` is the class row a seat booking belongs to (itself for a class)."""
     graph = GRAPHS[row["graph"]]
@@ -47,6 +48,8 @@ def booking_data(
         data["related_bookings"] = [_related(other) for other in related]
     if "logs" in include:
         data["logs"] = [_log(entry) for entry in logs]
+    if "notifications" in include:
+        data["notifications"] = [_notification(row) for row in notifications]
     return data
 
 
@@ -127,4 +130,23 @@ def _log(entry: Row) -> dict[str, Any]:
         "to_state": entry["to_state"],
         "message": entry["message"],
         "created_at": rfc3339(entry["created_at"]),
+    }
+
+
+def _notification(row: Row) -> dict[str, Any]:
+    return {
+        "id": str(row["notification_id"]),
+        "type": row["type"],
+        "channel": row["channel"],
+        "recipient": {
+            "role": row["recipient_role"],
+            "name": row["recipient_name"],
+            "email": row["recipient_email"],
+        },
+        "message": row["message"],
+        "state": row["state"],
+        "attempts": row["attempts"],
+        "last_error": row["last_error"],
+        "created_at": rfc3339(row["created_at"]),
+        "delivered_at": None if row["delivered_at"] is None else rfc3339(row["delivered_at"]),
     }

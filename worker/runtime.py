@@ -9,7 +9,9 @@ from functools import cached_property
 from redis import Redis
 from sqlalchemy import Engine
 
+from .channels import Channel, build_channels
 from .config import Settings, get_settings
+from .delivery import RetryPolicy
 from .locks import ClassLocks
 from .storage.engine import engine_for
 from .storage.unit_of_work import UnitOfWork
@@ -36,6 +38,20 @@ class Runtime:
             wait_s=self.settings.lock_wait_s,
             poll_s=self.settings.lock_poll_s,
             enabled=self.settings.allocation_lock_enabled,
+        )
+
+    @cached_property
+    def channels(self) -> dict[str, Channel]:
+        return build_channels(self.settings)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        settings = self.settings
+        return RetryPolicy(
+            attempts=settings.delivery_attempts,
+            base_s=settings.delivery_retry_base_s,
+            cap_s=settings.delivery_retry_cap_s,
+            lease_s=settings.delivery_lease_s,
         )
 
     def unit_of_work(self) -> UnitOfWork:

@@ -19,6 +19,7 @@ from api_client.errors import BusyError
 
 from . import handlers
 from .celery_app import app
+from .jobs import dispatch_deliveries
 from .locks import LockBusyError
 from .refusals import result_or_refusal
 from .runtime import current_runtime
@@ -50,6 +51,8 @@ def _deps() -> handlers.HandlerDeps:
         read_only=runtime.read_only,
         locks=runtime.locks,
         seat_guard_enabled=runtime.settings.seat_guard_enabled,
+        channels=runtime.settings.channels,
+        dispatch=dispatch_deliveries,
     )
 
 

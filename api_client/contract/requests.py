@@ -46,9 +46,9 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_KEY_CHARS, pattern=r"^[\x21-\x7e]+$")
 ]
-Include = Literal["attributes", "related_bookings", "logs"]
+Include = Literal["attributes", "related_bookings", "logs", "notifications"]
 CustomerAction = Literal["cancel_by_customer", "cancel_by_owner"]
-Action = Literal["cancel", "cancel_by_customer", "cancel_by_owner"]
+Action = Literal["cancel", "cancel_by_customer", "cancel_by_owner", "complete"]
 
 
 class ContractModel(BaseModel):
@@ -151,6 +151,12 @@ class ActionRequest(ContractModel):
 class BookingQuery(ContractModel):
     booking_id: UUID
     include: tuple[Include, ...] = ()
+
+
+class NotificationsRetry(ContractModel):
+    """Failed deliveries of one booking (or of all, with no id) get a fresh attempt budget."""
+
+    booking_id: UUID | None = None
 
 
 class GroupsQuery(ContractModel):

@@ -76,6 +76,21 @@ class LogEntry(ResponseModel):
     created_at: AwareDatetime
 
 
+class Notification(ResponseModel):
+    """One channel's delivery of a notification; `id` is the same on every channel and retry."""
+
+    id: UUID
+    type: str
+    channel: str
+    recipient: dict[str, str | None]
+    message: str | None
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_error: str | None
+    created_at: AwareDatetime
+    delivered_at: AwareDatetime | None
+
+
 class Booking(BookingSummary):
     available_actions: list[str]
     # A customer booking's own seats and class, present whatever `include` asks for.
@@ -84,6 +99,7 @@ class Booking(BookingSummary):
     attributes: Attributes | None = None
     related_bookings: list[RelatedBooking] | None = None
     logs: list[LogEntry] | None = None
+    notifications: list[Notification] | None = None
 
 
 class BookingResponse(ResponseModel):

@@ -5,5 +5,6 @@ APPLY_ACTION = "bookings.apply_action"
 GET_BOOKING = "bookings.get_booking"
 LIST_GROUPS = "bookings.list_groups"
 PING = "bookings.ping"
+RETRY_NOTIFICATIONS = "bookings.retry_notifications"
 
 QUEUE = "bookings"

@@ -396,8 +396,8 @@ def test_an_action_may_come_without_a_message() -> None:
     assert request.message is None
 
 
-@pytest.mark.parametrize("action", ["complete", "create", "CANCEL", "confirm", ""])
-def test_an_action_other_than_a_cancellation_is_refused(action: str) -> None:
+@pytest.mark.parametrize("action", ["create", "CANCEL", "confirm", ""])
+def test_an_action_other_than_a_cancellation_or_completion_is_refused(action: str) -> None:
     errors = refusal(ACTION, {"booking_id": BOOKING_ID, "action": action})
 
     assert list(errors) == ["action"]

@@ -6,7 +6,8 @@ DomainError
 ├── BookingWindowClosedError  too early or too late to book
 ├── CancelWindowClosedError   too late for the customer to cancel
 ├── NotEnoughSeatsError       fewer seats left than asked
-└── SeatsExceedClassError     more seats asked than the class has at all
+├── SeatsExceedClassError     more seats asked than the class has at all
+└── ClassNotOverError         a class completed by hand before it has ended
 """
 
 
@@ -43,3 +44,7 @@ class NotEnoughSeatsError(DomainError):
 
 class SeatsExceedClassError(DomainError):
     """More seats were asked for than the class holds in all."""
+
+
+class ClassNotOverError(DomainError):
+    """A class cannot be completed before its end."""

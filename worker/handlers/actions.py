@@ -1,23 +1,30 @@
-"""apply_action: cancel a class (with its seat bookings), or one seat booking."""
+"""apply_action: cancel or complete a class (with its seat bookings), or one seat booking."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import RowMapping
 
 from api_client.contract.requests import ActionRequest
 from api_client.errors import ConflictError, NotFoundError
 
 from ..domain.graphs import GROUP_OWNER
+from ..domain.notifications import Notice, notices_for
 from ..domain.transitions import decide_action, releases_seats
+from ..outbox import CommandTx, customer_of, owner_of, stage
 from ..storage import queries
 from .deps import HandlerDeps
 from .idempotency import Result, apply_once
 from .reads import present_booking
 
-CASCADE_STATE = {"cancel": "cancelled_by_owner"}
+# A class's action, carried to each seat booking it holds: (seat action, seat state after).
+CASCADE = {
+    "cancel": ("cancel_by_owner", "cancelled_by_owner"),
+    "complete": ("complete", "completed"),
+}
 
 
 def apply_action(key: str, request: ActionRequest, *, deps: HandlerDeps, now: datetime) -> Result:
@@ -27,11 +34,13 @@ def apply_action(key: str, request: ActionRequest, *, deps: HandlerDeps, now: da
         command="apply_action",
         request=request.model_dump(mode="json"),
         now=now,
-        apply=lambda conn: _apply(conn, request, now),
+        apply=lambda tx: _apply(tx, request, deps.channels, now),
+        on_commit=deps.dispatch,
     )
 
 
-def _apply(conn: Connection, request: ActionRequest, now: datetime) -> Result:
+def _apply(tx: CommandTx, request: ActionRequest, channels: Sequence[str], now: datetime) -> Result:
+    conn = tx.connection
     booking = queries.read_booking(conn, request.booking_id)
     if booking is None:
         raise NotFoundError(f"no booking with id {request.booking_id}")
@@ -48,6 +57,7 @@ def _apply(conn: Connection, request: ActionRequest, now: datetime) -> Result:
         now=now,
         class_start=klass["starts_at"],
         min_cancel_s=klass["min_cancel_s"],
+        class_end=klass["ends_at"],
     )
     if not queries.move_state(
         conn, booking["id"], from_state=booking["state"], to_state=to_state, now=now
@@ -59,23 +69,42 @@ def _apply(conn: Connection, request: ActionRequest, now: datetime) -> Result:
         )
     ]
     if booking["graph"] == GROUP_OWNER:
-        logs += _cascade_to_seat_bookings(conn, booking, request, now)
-    elif releases_seats(booking["state"], to_state):
-        queries.release_seats(conn, class_id, booking["seats"], now)
+        logs += _cascade_to_seat_bookings(tx, klass, request, channels, now)
+    else:
+        if releases_seats(booking["state"], to_state):
+            queries.release_seats(conn, class_id, booking["seats"], now)
+        moved = {**booking, "state": to_state, "updated_at": now}
+        notices = _notices(request.action, klass, moved, request.message)
+        stage(tx, [(moved, notices)], klass=klass, channels=channels, now=now)
     queries.append_logs(conn, logs)
     return present_booking(conn, booking["id"], include=("attributes", "related_bookings"))
 
 
 def _cascade_to_seat_bookings(
-    conn: Connection, klass: RowMapping, request: ActionRequest, now: datetime
+    tx: CommandTx,
+    klass: RowMapping,
+    request: ActionRequest,
+    channels: Sequence[str],
+    now: datetime,
 ) -> list[dict[str, Any]]:
-    """The class's action carried to every confirmed seat booking in it, seats released."""
-    to_state = CASCADE_STATE[request.action]
+    """The class's action carried to every confirmed seat booking in it, in a few statements."""
+    seat_action, to_state = CASCADE[request.action]
     moved = queries.move_seat_bookings_of_class(
-        conn, klass["id"], from_state="confirmed", to_state=to_state, now=now
+        tx.connection, klass["id"], from_state="confirmed", to_state=to_state, now=now
     )
-    queries.release_seats(conn, klass["id"], sum(seats for _id, seats in moved), now)
+    if releases_seats("confirmed", to_state):
+        queries.release_seats(tx.connection, klass["id"], sum(row["seats"] for row in moved), now)
+    announcements = [(row, _notices(seat_action, klass, row, request.message)) for row in moved]
+    stage(tx, announcements, klass=klass, channels=channels, now=now)
     return [
-        queries.log_entry(seat_id, to_state, "confirmed", to_state, request.message, now)
-        for seat_id, _seats in moved
+        queries.log_entry(row["id"], seat_action, "confirmed", to_state, request.message, now)
+        for row in moved
     ]
+
+
+def _notices(
+    seat_action: str, klass: Mapping[Any, Any], seat: Mapping[Any, Any], message: str | None
+) -> list[Notice]:
+    return notices_for(
+        seat_action, owner=owner_of(klass), customer=customer_of(seat), message=message
+    )

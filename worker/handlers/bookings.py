@@ -13,7 +13,9 @@ from api_client.contract.requests import GroupCustomerBooking, GroupOwnerBooking
 from api_client.errors import ConflictError, NotFoundError
 
 from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER, OWNER_GRAPH
+from ..domain.notifications import notices_for
 from ..domain.seats import ClassSnapshot, check_can_book
+from ..outbox import CommandTx, customer_of, owner_of, stage
 from ..presenter import booking_data
 from ..storage import queries
 from ..storage.seat_guard import overwrite_seats_unguarded, take_seats
@@ -34,7 +36,7 @@ def create_booking(
             command="create_class",
             request=request,
             now=now,
-            apply=lambda conn: _create_class(conn, body, now),
+            apply=lambda tx: _create_class(tx.connection, body, now),
         )
     with deps.locks.holding(body.related.owner_booking_id):
         return apply_once(
@@ -43,7 +45,8 @@ def create_booking(
             command="book_seats",
             request=request,
             now=now,
-            apply=lambda conn: _book_seats(conn, body, deps.seat_guard_enabled, now),
+            apply=lambda tx: _book_seats(tx, body, deps, now),
+            on_commit=deps.dispatch,
         )
 
 
@@ -78,8 +81,9 @@ def _create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> R
 
 
 def _book_seats(
-    conn: Connection, body: GroupCustomerBooking, guarded: bool, now: datetime
+    tx: CommandTx, body: GroupCustomerBooking, deps: HandlerDeps, now: datetime
 ) -> Result:
+    conn, guarded = tx.connection, deps.seat_guard_enabled
     class_id = body.related.owner_booking_id
     seats = body.requested_seats
     # The row lock orders this command after any other that changes the class's seats.
@@ -109,6 +113,10 @@ def _book_seats(
         conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
     )
     klass_after = {**klass, "current_seats": klass["current_seats"] + seats}
+    notices = notices_for(
+        "create", owner=owner_of(klass), customer=customer_of(values), message=None
+    )
+    stage(tx, [(values, notices)], klass=klass_after, channels=deps.channels, now=now)
     data = booking_data(values, klass=klass_after, include=DETAIL, related=[klass_after])
     return {"data": data}
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 from ..locks import ClassLocks
 from ..storage.unit_of_work import UnitOfWork
@@ -16,3 +17,6 @@ class HandlerDeps:
     locks: ClassLocks
     # Off only in fault drills, to show what the lock alone would (not) protect.
     seat_guard_enabled: bool = True
+    # Notification channels each notice is staged for, and who sends staged deliveries.
+    channels: tuple[str, ...] = ("log",)
+    dispatch: Callable[[Sequence[UUID]], None] = lambda _delivery_ids: None

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from api_client.errors import BookingError, InvalidRequestError
 
 from ..domain.errors import DomainError
+from ..outbox import CommandTx
 from ..storage.queries import find_command_key, record_command_key
 from ..storage.unit_of_work import UnitOfWork
 
@@ -32,7 +34,8 @@ def apply_once(
     command: str,
     request: dict[str, Any],
     now: datetime,
-    apply: Callable[[Connection], Result],
+    apply: Callable[[CommandTx], Result],
+    on_commit: Callable[[Sequence[UUID]], None] = lambda _staged: None,
 ) -> Result:
     """The first result recorded under `key`, applying `apply` only if there is none yet.
 
@@ -41,11 +44,13 @@ def apply_once(
     the key, that insert fails, everything rolls back, and the first result is answered. A
     refusal rolls everything back and records nothing, so the caller may retry with the same
     key; but a key already applied is answered with its first result, not judged again.
+    Deliveries the command staged in its outbox are handed to `on_commit` after the commit.
     """
     fingerprint = request_hash(command, request)
     try:
         with unit_of_work() as uow:
-            result = apply(uow.connection)
+            tx = CommandTx(uow.connection)
+            result = apply(tx)
             record_command_key(
                 uow.connection,
                 key=key,
@@ -55,12 +60,14 @@ def apply_once(
                 now=now,
             )
             uow.commit()
-            return result
     except (BookingError, DomainError, IntegrityError):
         stored = _recorded(unit_of_work, key)
         if stored is None:
             raise
         return _replay(stored, command, fingerprint)
+    # Only now, with the change committed, may its notifications be sent.
+    on_commit(tx.staged)
+    return result
 
 
 def _recorded(unit_of_work: Callable[[], UnitOfWork], key: str) -> RowMapping | None:

@@ -12,6 +12,7 @@ from api_client.errors import NotFoundError
 from ..domain.graphs import GROUP_OWNER
 from ..presenter import booking_data, public_class_data
 from ..storage import queries
+from ..storage.outbox_queries import read_notifications
 from .deps import HandlerDeps
 from .idempotency import Result
 
@@ -39,5 +40,13 @@ def present_booking(conn: Connection, booking_id: object, include: Collection[st
     if "related_bookings" in include:
         related = list(queries.read_seat_bookings(conn, booking["id"])) if is_class else [klass]
     logs = queries.read_logs(conn, booking["id"]) if "logs" in include else ()
-    data = booking_data(booking, klass=klass, include=include, related=related, logs=logs)
+    notifications = read_notifications(conn, booking["id"]) if "notifications" in include else ()
+    data = booking_data(
+        booking,
+        klass=klass,
+        include=include,
+        related=related,
+        logs=logs,
+        notifications=notifications,
+    )
     return {"data": data}

@@ -99,8 +99,8 @@ def move_state(
 
 def move_seat_bookings_of_class(
     conn: Connection, class_id: UUID, *, from_state: str, to_state: str, now: datetime
-) -> list[tuple[UUID, int]]:
-    """Move every seat booking of a class in `from_state`; returns (id, seats) of each moved."""
+) -> Sequence[RowMapping]:
+    """Move every seat booking of a class in `from_state`; returns each moved, as it is now."""
     statement = (
         update(bookings)
         .where(
@@ -109,9 +109,9 @@ def move_seat_bookings_of_class(
             bookings.c.state == from_state,
         )
         .values(state=to_state, updated_at=now)
-        .returning(bookings.c.id, bookings.c.seats)
+        .returning(*bookings.c)
     )
-    return [(row.id, row.seats) for row in conn.execute(statement)]
+    return conn.execute(statement).mappings().all()
 
 
 def release_seats(conn: Connection, class_id: UUID, seats: int, now: datetime) -> None:

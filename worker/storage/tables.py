@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.types import TypeDecorator
@@ -93,6 +94,7 @@ bookings = Table(
     CheckConstraint("graph IN ('group_owner', 'group_customer')", name="known_graph"),
     Index("ix_bookings_owner_booking_id_state", "owner_booking_id", "state"),
     Index("ix_bookings_graph_state_starts_at", "graph", "state", "starts_at"),
+    Index("ix_bookings_graph_state_ends_at", "graph", "state", "ends_at"),
 )
 
 booking_logs = Table(
@@ -117,4 +119,30 @@ command_keys = Table(
     Column("request_hash", String(64), nullable=False),
     Column("result", JSON, nullable=False),
     Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+# One row per notification and channel. `notification_id` is what receivers see and stays the
+# same across retries, so they can drop duplicates; `id` names this channel's delivery.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("notification_id", Uuid, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("booking_id", Uuid, ForeignKey("bookings.id"), nullable=False, index=True),
+    Column("type", String(60), nullable=False),
+    Column("recipient_role", String(20), nullable=False),
+    Column("recipient_name", String(200)),
+    Column("recipient_email", String(254)),
+    Column("message", Text),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("lease_until", UtcDateTime),
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    UniqueConstraint("notification_id", "channel", name="uq_outbox_notification_id_channel"),
+    Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
 )

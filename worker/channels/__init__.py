@@ -1,0 +1,58 @@
+"""Delivery channels: each sends a batch of outbox rows and says which failed and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+from ..config import Settings
+
+Delivery = Mapping[Any, Any]  # an outbox row
+
+
+class Channel(Protocol):
+    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, str]:
+        """Send each delivery; the errors of those that failed, keyed by delivery id."""
+        ...
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """The channels the settings name, each configured (not contacted: it may come up later)."""
+    from .email import EmailChannel
+    from .log import LogChannel
+    from .webhook import WebhookChannel
+
+    built: dict[str, Channel] = {}
+    for name in settings.channels:
+        if name == "log":
+            built[name] = LogChannel()
+        elif name == "webhook":
+            assert settings.webhook_url is not None and settings.webhook_secret is not None
+            built[name] = WebhookChannel(
+                str(settings.webhook_url),
+                settings.webhook_secret.get_secret_value(),
+                timeout_s=settings.webhook_timeout_s,
+            )
+        elif name == "email":
+            assert settings.smtp_url is not None
+            built[name] = EmailChannel(
+                str(settings.smtp_url), settings.smtp_from, timeout_s=settings.smtp_timeout_s
+            )
+    return built
+
+
+def notification_document(delivery: Delivery) -> dict[str, Any]:
+    """What a receiver gets: the notification's stable id, type, recipient, message, booking."""
+    return {
+        "id": str(delivery["notification_id"]),
+        "type": delivery["type"],
+        "recipient": {
+            "role": delivery["recipient_role"],
+            "name": delivery["recipient_name"],
+            "email": delivery["recipient_email"],
+        },
+        "message": delivery["message"],
+        "booking": delivery["payload"],
+        "created_at": delivery["created_at"].isoformat(),
+    }

@@ -1,0 +1,88 @@
+"""The e-mail channel: a plain-text message over SMTP, with an .ics for calendar changes."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Sequence
+from email.message import EmailMessage
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from ..domain.notifications import CALENDAR_METHOD
+from . import Delivery
+from .ics import invitation
+
+SUBJECTS = {
+    "booking.created": "New booking: {what}",
+    "booking.confirmed": "You are booked: {what}",
+    "booking.cancelled_by_customer": "Booking cancelled by the customer: {what}",
+    "booking.cancelled_by_owner": "Cancelled: {what}",
+}
+
+
+def compose(delivery: Delivery, sender: str) -> EmailMessage:
+    """The message for one delivery: class, time, seats and the message in plain text."""
+    booking = delivery["payload"]
+    info = booking["attributes"]["event_info"]
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = f"{delivery['recipient_name'] or ''} <{delivery['recipient_email']}>"
+    message["Subject"] = SUBJECTS.get(delivery["type"], "{what}").format(what=info["what"])
+    message["Message-ID"] = f"<{delivery['notification_id']}@group-bookings>"
+    lines = [
+        f"Class: {info['what']}",
+        f"When: {info['start']} to {info['end']}",
+        f"Where: {info.get('where') or '-'}",
+        f"Seats: {booking.get('seats')}",
+        f"Booking: {booking['id']} ({booking['state']})",
+    ]
+    if delivery["message"]:
+        lines += ["", "Message:", delivery["message"]]
+    message.set_content("\n".join(lines) + "\n")
+    method = CALENDAR_METHOD.get(delivery["type"])
+    if method is not None:
+        message.add_attachment(
+            invitation(booking, method),
+            maintype="text",
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": method},
+        )
+    return message
+
+
+class EmailChannel:
+    def __init__(self, url: str, sender: str, *, timeout_s: float) -> None:
+        parts = urlsplit(url)
+        self._implicit_tls = parts.scheme == "smtps"
+        self._host = parts.hostname or "localhost"
+        self._port = parts.port or (465 if self._implicit_tls else 25)
+        self._user = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        self._starttls = query.get("starttls", "false").lower() in ("true", "1")
+        self._sender = sender
+        self._timeout_s = timeout_s
+
+    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, str]:
+        try:
+            server = self._connect()
+        except (OSError, smtplib.SMTPException) as error:
+            return {delivery["id"]: f"SMTP connection: {error}" for delivery in deliveries}
+        errors: dict[UUID, str] = {}
+        with server:
+            for delivery in deliveries:
+                try:
+                    server.send_message(compose(delivery, self._sender))
+                except (OSError, smtplib.SMTPException) as error:
+                    errors[delivery["id"]] = f"{type(error).__name__}: {error}"
+        return errors
+
+    def _connect(self) -> smtplib.SMTP:
+        server_class = smtplib.SMTP_SSL if self._implicit_tls else smtplib.SMTP
+        server = server_class(self._host, self._port, timeout=self._timeout_s)
+        if self._starttls:
+            server.starttls()
+        if self._user is not None:
+            server.login(self._user, self._password or "")
+        return server

@@ -1,0 +1,105 @@
+"""Sending staged deliveries: claim with a lease, send per channel, record each outcome."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from .channels import Channel
+from .storage import outbox_queries
+from .storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int
+    base_s: float
+    cap_s: float
+    lease_s: float
+
+    def next_attempt(self, attempts_made: int, now: datetime) -> datetime:
+        # Exponential backoff with full jitter, so a receiver coming back is not stampeded.
+        delay_s = random.uniform(0, min(self.cap_s, self.base_s * 2 ** (attempts_made - 1)))
+        return now + timedelta(seconds=max(delay_s, self.base_s / 2))
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    delivered: int
+    retrying: list[UUID]
+    failed: int
+    retry_at: datetime | None
+
+
+def deliver(
+    delivery_ids: Sequence[UUID],
+    *,
+    unit_of_work: Callable[[], UnitOfWork],
+    channels: Mapping[str, Channel],
+    policy: RetryPolicy,
+    now: Callable[[], datetime],
+) -> DeliveryReport:
+    """Send those of `delivery_ids` that are due and unclaimed; one transaction to claim them,
+    one to record how each went. A worker dying between the two leaves them leased until the
+    lease runs out; the sweep then hands them out again."""
+    started = now()
+    with unit_of_work() as uow:
+        claimed = outbox_queries.claim(
+            uow.connection,
+            delivery_ids,
+            now=started,
+            lease_until=started + timedelta(seconds=policy.lease_s),
+        )
+        uow.commit()
+    errors = _send_by_channel(claimed, channels)
+    return _record(claimed, errors, unit_of_work=unit_of_work, policy=policy, now=now())
+
+
+def _send_by_channel(
+    claimed: Sequence[Mapping[Any, Any]], channels: Mapping[str, Channel]
+) -> dict[UUID, str]:
+    by_channel: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)
+    for row in claimed:
+        by_channel[row["channel"]].append(row)
+    errors: dict[UUID, str] = {}
+    for name, rows in by_channel.items():
+        channel = channels.get(name)
+        if channel is None:
+            errors.update({row["id"]: f"channel {name!r} is not configured" for row in rows})
+        else:
+            errors.update(channel.send(rows))
+    return errors
+
+
+def _record(
+    claimed: Sequence[Mapping[Any, Any]],
+    errors: Mapping[UUID, str],
+    *,
+    unit_of_work: Callable[[], UnitOfWork],
+    policy: RetryPolicy,
+    now: datetime,
+) -> DeliveryReport:
+    delivered = [row["id"] for row in claimed if row["id"] not in errors]
+    retries, failures = [], []
+    for row in claimed:
+        if row["id"] not in errors:
+            continue
+        outcome = {"delivery_id": row["id"], "error": errors[row["id"]][:2000]}
+        if row["attempts"] >= policy.attempts:
+            failures.append(outcome)
+        else:
+            retries.append({**outcome, "retry_at": policy.next_attempt(row["attempts"], now)})
+    with unit_of_work() as uow:
+        outbox_queries.mark_delivered(uow.connection, delivered, now)
+        outbox_queries.retry_later(uow.connection, retries)
+        outbox_queries.give_up(uow.connection, failures)
+        uow.commit()
+    retry_at = min((retry["retry_at"] for retry in retries), default=None)
+    return DeliveryReport(
+        len(delivered), [retry["delivery_id"] for retry in retries], len(failures), retry_at
+    )

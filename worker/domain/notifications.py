@@ -1,0 +1,54 @@
+"""Who hears of what: the notices each command gives rise to, as data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+OWNER = "owner"
+CUSTOMER = "customer"
+
+# What happened to a seat booking -> who is told, and the type each receiver sees.
+# Completion tells nobody; a class cancelled by its owner tells each customer who held a seat,
+# as a cancel_by_owner of their own booking.
+AUDIENCE: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "create": MappingProxyType({OWNER: "booking.created", CUSTOMER: "booking.confirmed"}),
+        "cancel_by_customer": MappingProxyType({OWNER: "booking.cancelled_by_customer"}),
+        "cancel_by_owner": MappingProxyType({CUSTOMER: "booking.cancelled_by_owner"}),
+        "complete": MappingProxyType({}),
+    }
+)
+
+# Notification types that change a customer's calendar, and so carry an .ics invitation.
+CALENDAR_METHOD: Mapping[str, str] = MappingProxyType(
+    {"booking.confirmed": "REQUEST", "booking.cancelled_by_owner": "CANCEL"}
+)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    role: str
+    name: str | None
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One person to tell about one seat booking."""
+
+    type: str
+    recipient: Recipient
+    message: str | None
+
+
+def notices_for(
+    seat_action: str, *, owner: Recipient, customer: Recipient, message: str | None
+) -> list[Notice]:
+    """The notices a seat booking's `seat_action` gives rise to."""
+    recipients = {OWNER: owner, CUSTOMER: customer}
+    return [
+        Notice(notice_type, recipients[role], message)
+        for role, notice_type in AUDIENCE[seat_action].items()
+    ]

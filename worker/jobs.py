@@ -1,0 +1,107 @@
+"""Background tasks: delivering notifications, sweeping the outbox, completing past classes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from celery import Task
+from pydantic import TypeAdapter
+
+from api_client.contract import tasks as names
+from api_client.contract.requests import NotificationsRetry
+from api_client.contract.validation import validate
+
+from .celery_app import app
+from .completion import complete_past_classes as complete_past_classes_job
+from .delivery import deliver
+from .refusals import result_or_refusal
+from .runtime import current_runtime
+from .storage import outbox_queries
+
+log = logging.getLogger(__name__)
+
+DELIVER = "bookings.deliver_notifications"
+SWEEP_OUTBOX = "bookings.sweep_outbox"
+COMPLETE_PAST_CLASSES = "bookings.complete_past_classes"
+# How many due deliveries one sweep hands out; the next sweep takes the rest.
+SWEEP_LIMIT = 20_000
+_RETRY = TypeAdapter(NotificationsRetry)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def dispatch_deliveries(delivery_ids: Sequence[UUID]) -> None:
+    """Hand deliveries to the workers in chunks, so a large fan-out spreads over all of them.
+
+    Called after the commit that staged them. If Redis is unreachable here, nothing is lost:
+    the rows stay pending and the sweep sends them.
+    """
+    chunk = current_runtime().settings.fanout_chunk
+    ids = [str(delivery_id) for delivery_id in delivery_ids]
+    try:
+        for start in range(0, len(ids), chunk):
+            deliver_notifications.apply_async(kwargs={"delivery_ids": ids[start : start + chunk]})
+    except Exception:
+        log.warning("could not dispatch %d deliveries; the sweep will", len(ids), exc_info=True)
+
+
+@app.task(name=DELIVER, bind=True)
+def deliver_notifications(self: Task, delivery_ids: list[str]) -> dict[str, Any]:
+    runtime = current_runtime()
+    report = deliver(
+        [UUID(delivery_id) for delivery_id in delivery_ids],
+        unit_of_work=runtime.unit_of_work,
+        channels=runtime.channels,
+        policy=runtime.retry_policy,
+        now=_now,
+    )
+    if report.retrying and report.retry_at is not None:
+        countdown_s = max(0.0, (report.retry_at - _now()).total_seconds())
+        deliver_notifications.apply_async(
+            kwargs={"delivery_ids": [str(i) for i in report.retrying]}, countdown=countdown_s
+        )
+    return {
+        "delivered": report.delivered,
+        "retrying": len(report.retrying),
+        "failed": report.failed,
+    }
+
+
+@app.task(name=SWEEP_OUTBOX)
+def sweep_outbox() -> dict[str, Any]:
+    """Send what a crash or a lost message left pending: the outbox's safety net."""
+    with current_runtime().read_only() as uow:
+        due = outbox_queries.due_deliveries(uow.connection, _now(), SWEEP_LIMIT)
+    dispatch_deliveries(due)
+    return {"dispatched": len(due)}
+
+
+@app.task(name=COMPLETE_PAST_CLASSES)
+def complete_past_classes() -> dict[str, Any]:
+    runtime = current_runtime()
+    report = complete_past_classes_job(
+        runtime.unit_of_work,
+        now=_now(),
+        grace_s=runtime.settings.complete_grace_s,
+        batch=runtime.settings.complete_batch,
+    )
+    return {"classes": report.classes, "seat_bookings": report.seat_bookings}
+
+
+@app.task(name=names.RETRY_NOTIFICATIONS)
+def retry_notifications(**request: Any) -> dict[str, Any]:
+    return result_or_refusal(lambda: _reopen_failed(validate(_RETRY, request)))
+
+
+def _reopen_failed(request: NotificationsRetry) -> dict[str, Any]:
+    with current_runtime().unit_of_work() as uow:
+        reopened = outbox_queries.reopen_failed(uow.connection, request.booking_id, _now())
+        uow.commit()
+    dispatch_deliveries(reopened)
+    return {"data": {"reopened": len(reopened)}}

@@ -1,0 +1,84 @@
+"""Staging notifications in the transaction of the change they announce (the outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from .domain.notifications import CUSTOMER, OWNER, Notice, Recipient
+from .presenter import booking_data
+from .storage.outbox_queries import insert_deliveries
+
+
+@dataclass
+class CommandTx:
+    """A command's transaction, and the deliveries it staged for after its commit."""
+
+    connection: Connection
+    staged: list[uuid.UUID] = field(default_factory=list)
+
+
+def stage(
+    tx: CommandTx,
+    announcements: Sequence[tuple[Mapping[Any, Any], Sequence[Notice]]],
+    *,
+    klass: Mapping[Any, Any],
+    channels: Sequence[str],
+    now: datetime,
+) -> None:
+    """Outbox rows for (seat booking, its notices) pairs of one class, in one statement.
+
+    One row per notice and channel; e-mail only for recipients with an address. The payload
+    is the booking as get_booking shows it with its attributes.
+    """
+    rows = []
+    for booking, notices in announcements:
+        payload = booking_data(booking, klass=klass, include=("attributes",)) if notices else {}
+        for notice in notices:
+            notification_id = uuid.uuid4()
+            rows += [
+                _row(notification_id, channel, booking["id"], notice, payload, now)
+                for channel in channels
+                if channel != "email" or notice.recipient.email
+            ]
+    insert_deliveries(tx.connection, rows)
+    tx.staged.extend(row["id"] for row in rows)
+
+
+def _row(
+    notification_id: uuid.UUID,
+    channel: str,
+    booking_id: uuid.UUID,
+    notice: Notice,
+    payload: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "notification_id": notification_id,
+        "channel": channel,
+        "booking_id": booking_id,
+        "type": notice.type,
+        "recipient_role": notice.recipient.role,
+        "recipient_name": notice.recipient.name,
+        "recipient_email": notice.recipient.email,
+        "message": notice.message,
+        "payload": payload,
+        "state": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def owner_of(klass: Mapping[Any, Any]) -> Recipient:
+    return Recipient(OWNER, klass["owner_name"], klass["owner_email"])
+
+
+def customer_of(seat_booking: Mapping[Any, Any]) -> Recipient:
+    return Recipient(CUSTOMER, seat_booking["customer_name"], seat_booking["customer_email"])

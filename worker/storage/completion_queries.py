@@ -1,0 +1,73 @@
+"""Set-based completion of past classes: the database moves the rows, Python sees class ids."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Connection, and_, insert, literal, null, select, true, update
+
+from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER
+from .tables import booking_logs, bookings
+
+
+def lock_classes_to_complete(conn: Connection, cutoff: datetime, limit: int) -> list[UUID]:
+    """Up to `limit` open classes that ended before `cutoff`, row-locked for this transaction.
+
+    SKIP LOCKED lets two sweeps run at once on PostgreSQL, each taking other classes; a class a
+    customer is cancelling in right now is simply left for the next sweep.
+    """
+    query = (
+        select(bookings.c.id)
+        .where(
+            bookings.c.graph == GROUP_OWNER,
+            bookings.c.state == "tentative",
+            bookings.c.auto_complete == true(),
+            bookings.c.ends_at < cutoff,
+        )
+        .order_by(bookings.c.ends_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def complete_bookings(
+    conn: Connection, class_ids: Sequence[UUID], *, now: datetime
+) -> tuple[int, int]:
+    """Complete these classes and their confirmed seat bookings, logging each; (classes, seats).
+
+    Each log insert reads the rows its update then moves. The class rows are locked, and every
+    command that changes a seat booking locks its class row first, so the two statements see
+    the same rows.
+    """
+    ids = list(class_ids)
+    seats_where = and_(
+        bookings.c.owner_booking_id.in_(ids),
+        bookings.c.graph == GROUP_CUSTOMER,
+        bookings.c.state == "confirmed",
+    )
+    classes_where = and_(bookings.c.id.in_(ids), bookings.c.state == "tentative")
+    _log_completion(conn, seats_where, from_state="confirmed", now=now)
+    seats = conn.execute(
+        update(bookings).where(seats_where).values(state="completed", updated_at=now)
+    )
+    _log_completion(conn, classes_where, from_state="tentative", now=now)
+    classes = conn.execute(
+        update(bookings).where(classes_where).values(state="completed", updated_at=now)
+    )
+    return classes.rowcount, seats.rowcount
+
+
+def _log_completion(conn: Connection, where: object, *, from_state: str, now: datetime) -> None:
+    source = select(
+        bookings.c.id,
+        literal("complete"),
+        literal(from_state),
+        literal("completed"),
+        null(),
+        literal(now, type_=booking_logs.c.created_at.type),
+    ).where(where)  # type: ignore[arg-type]
+    columns = ["booking_id", "action", "from_state", "to_state", "message", "created_at"]
+    conn.execute(insert(booking_logs).from_select(columns, source))
