@@ -58,8 +58,12 @@ def running_workers(
     concurrency: int = 2,
     settings: Mapping[str, str] | None = None,
     flush_redis: bool = True,
+    beat: bool = False,
 ) -> Iterator[Deployment]:
-    """`workers` worker instances of `concurrency` processes each, ready to take tasks."""
+    """`workers` worker instances of `concurrency` processes each, ready to take tasks.
+
+    With `beat`, the first instance also runs the periodic schedule (`celery worker -B`).
+    """
     if flush_redis:
         redis.Redis.from_url(redis_url).flushdb()
     env = worker_env(redis_url, database_url, settings or {})
@@ -73,6 +77,8 @@ def running_workers(
             "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--loglevel", "WARNING",
         ]  # fmt: skip
+        if beat and index == 0:
+            command += ["--beat", "--schedule", str(log_path.with_suffix(".beat"))]
         with log_path.open("wb") as log_file:
             processes.append(
                 subprocess.Popen(

@@ -1,0 +1,114 @@
+"""Real receivers on loopback for notification tests: an HTTP webhook and an SMTP server."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass
+class WebhookReceiver:
+    """Records every POST; answers 500 while `failing` is set."""
+
+    secret: str
+    url: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    bad_signatures: int = 0
+    refused: int = 0
+    failing: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ids(self) -> list[str]:
+        with self.lock:
+            return [document["id"] for document in self.received]
+
+    def documents(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.received)
+
+
+@contextmanager
+def webhook_receiver(secret: str = "s3cret") -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver(secret)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            with receiver.lock:
+                if receiver.failing:
+                    receiver.refused += 1
+                    status = 500
+                elif not hmac.compare_digest(
+                    expected, self.headers.get("X-Bookings-Signature", "")
+                ):
+                    receiver.bad_signatures += 1
+                    status = 401
+                else:
+                    receiver.received.append(json.loads(body))
+                    status = 204
+            self.send_response(status)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/bookings"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Mailbox:
+    url: str = ""
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message for message in list(self.messages) if address in str(message["To"])]
+
+
+class _Collect:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self._mailbox = mailbox
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        parsed = message_from_bytes(envelope.content, policy=policy.default)
+        self._mailbox.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def smtp_server() -> Iterator[Mailbox]:
+    mailbox = Mailbox()
+    port = _free_port()
+    controller = Controller(_Collect(mailbox), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mailbox.url = f"smtp://127.0.0.1:{port}"
+        yield mailbox
+    finally:
+        controller.stop()
