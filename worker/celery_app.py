@@ -9,13 +9,13 @@ from celery.signals import worker_init, worker_process_init
 
 from api_client.contract import tasks as task_names
 
-from .config import get_settings
+from .config import get_settings, settings_or_exit
 from .storage.engine import dispose_all, engine_for, forget_inherited_engines
 from .storage.migrate import upgrade_to_head
 
 
 def create_app() -> Celery:
-    settings = get_settings()
+    settings = settings_or_exit()
     app = Celery("group-bookings", broker=settings.redis_url_str, backend=settings.redis_url_str)
     app.conf.update(
         task_serializer="json",

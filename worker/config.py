@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AnyUrl, Field, HttpUrl, RedisDsn, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyUrl,
+    Field,
+    HttpUrl,
+    RedisDsn,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -129,3 +138,15 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or an exit naming each bad BOOKINGS_ variable: for processes starting up."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        lines = ["group-bookings cannot start: invalid settings"]
+        for detail in error.errors(include_url=False):
+            variable = "BOOKINGS_" + "_".join(str(part) for part in detail["loc"]).upper()
+            lines.append(f"  {variable if detail['loc'] else 'settings'}: {detail['msg']}")
+        raise SystemExit("\n".join(lines)) from None

@@ -1,0 +1,276 @@
+"""Everyone a change concerns hears of it: signed webhooks and e-mail, through the outbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from api_client import BookingClient
+from tests.conftest import redis_url
+from tests.support.bodies import class_body, seat_body
+from tests.support.databases import fresh_database
+from tests.support.receivers import Mailbox, WebhookReceiver, smtp_server, webhook_receiver
+from tests.support.waiting import eventually
+from tests.support.workers import REPO_ROOT, Deployment, running_workers, worker_env
+
+pytestmark = pytest.mark.integration
+
+DOC = {"name": "Emmett Brown", "email": "doc@hill-valley.example"}
+QUICK_RETRIES = {
+    "BOOKINGS_DELIVERY_RETRY_BASE_S": "0.2",
+    "BOOKINGS_DELIVERY_RETRY_CAP_S": "1",
+    "BOOKINGS_DELIVERY_LEASE_S": "3",
+    "BOOKINGS_OUTBOX_SWEEP_EVERY_S": "1",
+    "BOOKINGS_FANOUT_CHUNK": "20",
+}
+
+
+@dataclass
+class Notifying:
+    """Workers (with beat) whose notifications go to a real webhook receiver and SMTP server."""
+
+    deployment: Deployment
+    webhook: WebhookReceiver
+    mailbox: Mailbox
+    client: BookingClient
+
+
+@contextmanager
+def notifying(
+    backend: str, workdir: Path, redis_db: int, extra: dict[str, str] | None = None
+) -> Iterator[Notifying]:
+    with (
+        webhook_receiver() as webhook,
+        smtp_server() as mailbox,
+        fresh_database(backend, workdir) as database_url,
+    ):
+        settings = {
+            "BOOKINGS_WEBHOOK_URL": webhook.url,
+            "BOOKINGS_WEBHOOK_SECRET": webhook.secret,
+            "BOOKINGS_SMTP_URL": mailbox.url,
+            **QUICK_RETRIES,
+            **(extra or {}),
+        }
+        with (
+            running_workers(
+                redis_url(redis_db), database_url, workdir, settings=settings, beat=True
+            ) as deployment,
+            deployment.client() as client,
+        ):
+            yield Notifying(deployment, webhook, mailbox, client)
+
+
+@pytest.fixture(scope="module")
+def notified(backend: str, workdir: Path) -> Iterator[Notifying]:
+    with notifying(backend, workdir, 6) as running:
+        yield running
+
+
+def documents_about(webhook: WebhookReceiver, booking_id: str) -> list[dict[str, Any]]:
+    return [doc for doc in webhook.documents() if doc["booking"]["id"] == booking_id]
+
+
+def a_class_of_doc(client: BookingClient, max_seats: int = 20) -> str:
+    body = class_body(max_seats=max_seats)
+    body["owner"] = DOC
+    return str(client.create_booking(body)["data"]["id"])
+
+
+def all_delivered(client: BookingClient, booking_id: str, expected: int) -> bool:
+    rows = client.get_booking(booking_id, include=["notifications"])["data"]["notifications"]
+    return len(rows) == expected and all(row["state"] == "delivered" for row in rows)
+
+
+def test_a_new_booking_tells_the_owner_and_confirms_to_the_customer_with_an_invitation(
+    notified: Notifying,
+) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    class_id = a_class_of_doc(client)
+
+    seat = client.create_booking(seat_body(class_id, 2, name="Marty McFly"))["data"]
+
+    documents = eventually(
+        lambda: (
+            len(documents_about(webhook, seat["id"])) == 2 and documents_about(webhook, seat["id"])
+        )
+    )
+    assert {(d["recipient"]["role"], d["type"]) for d in documents} == {
+        ("owner", "booking.created"),
+        ("customer", "booking.confirmed"),
+    }
+    [to_marty] = eventually(lambda: mailbox.to("marty.mcfly@mcfly.example"))
+    assert to_marty["Subject"] == "You are booked: Doc Brown's Friday Yoga Class"
+    assert "Seats: 2" in to_marty.get_body(("plain",)).get_content()
+    [attachment] = list(to_marty.iter_attachments())
+    invitation = Calendar.from_ical(attachment.get_content())
+    [event] = invitation.walk("VEVENT")
+    assert str(invitation["METHOD"]) == "REQUEST"
+    assert str(event["SUMMARY"]) == "Doc Brown's Friday Yoga Class"
+    assert event.decoded("DTSTART").isoformat() == seat_start(client, class_id)
+    assert eventually(lambda: mailbox.to(DOC["email"]))
+    # 2 notices: webhook, e-mail and log for each
+    eventually(lambda: all_delivered(client, seat["id"], expected=6))
+    assert webhook.bad_signatures == 0
+
+
+def seat_start(client: BookingClient, class_id: str) -> str:
+    info = client.get_booking(class_id, include=["attributes"])["data"]["attributes"]
+    return str(info["event_info"]["start"])
+
+
+def test_cancelling_a_class_tells_every_customer_with_the_owners_message(
+    notified: Notifying,
+) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    class_id = a_class_of_doc(client)
+    seats = [
+        client.create_booking(seat_body(class_id, 1, name=f"Customer {i}"))["data"]["id"]
+        for i in range(3)
+    ]
+    doc_says = "Getting the DeLorean fixed that day. Doc."
+
+    client.cancel(class_id, doc_says)
+
+    def cancellations() -> list[dict[str, Any]]:
+        return [
+            doc
+            for seat in seats
+            for doc in documents_about(webhook, seat)
+            if doc["type"] == "booking.cancelled_by_owner"
+        ]
+
+    documents = eventually(lambda: len(cancellations()) == 3 and cancellations())
+    assert {d["recipient"]["role"] for d in documents} == {"customer"}
+    assert {d["message"] for d in documents} == {doc_says}
+    assert {d["booking"]["state"] for d in documents} == {"cancelled_by_owner"}
+    emails = eventually(lambda: len(mailbox.to("customer.0@")) == 2 and mailbox.to("customer.0@"))
+    cancelled_email = next(m for m in emails if m["Subject"].startswith("Cancelled"))
+    assert doc_says in cancelled_email.get_body(("plain",)).get_content()
+    [attachment] = list(cancelled_email.iter_attachments())
+    assert str(Calendar.from_ical(attachment.get_content())["METHOD"]) == "CANCEL"
+
+
+def test_a_customer_cancel_tells_the_owner_with_the_customers_message(
+    notified: Notifying,
+) -> None:
+    client, webhook = notified.client, notified.webhook
+    class_id = a_class_of_doc(client)
+    seat = client.create_booking(seat_body(class_id, 1))["data"]["id"]
+
+    client.cancel_by_customer(seat, "Double booked. Sorry, Doc!")
+
+    def to_owner() -> list[dict[str, Any]]:
+        return [
+            d
+            for d in documents_about(webhook, seat)
+            if d["type"] == "booking.cancelled_by_customer"
+        ]
+
+    [document] = eventually(to_owner)
+    assert document["recipient"] == {"role": "owner", **DOC}
+    assert document["message"] == "Double booked. Sorry, Doc!"
+
+
+def test_a_receiver_down_for_a_while_gets_every_notification_once_it_is_back(
+    notified: Notifying,
+) -> None:
+    client, webhook = notified.client, notified.webhook
+    class_id = a_class_of_doc(client)
+    # Given a receiver answering 500
+    webhook.failing = True
+    seats = [
+        client.create_booking(seat_body(class_id, 1, name=f"Late {i}"))["data"]["id"]
+        for i in range(4)
+    ]
+    eventually(lambda: webhook.refused >= 4)
+    # When it recovers
+    webhook.failing = False
+    # Then every notification arrives, and the outbox shows each delivered
+    for seat in seats:
+        eventually(lambda seat=seat: len({d["id"] for d in documents_about(webhook, seat)}) == 2)
+        eventually(lambda seat=seat: all_delivered(client, seat, expected=6))
+
+
+def test_a_worker_killed_in_the_middle_of_a_fan_out_loses_nothing(notified: Notifying) -> None:
+    client, webhook, deployment = notified.client, notified.webhook, notified.deployment
+    class_id = a_class_of_doc(client, max_seats=200)
+    seats = [
+        handle.result()["data"]["id"]
+        for handle in [
+            client.submit_booking(seat_body(class_id, 1, name=f"Fan {i}")) for i in range(120)
+        ]
+    ]
+    eventually(lambda: all(len(documents_about(webhook, s)) == 2 for s in seats), timeout_s=60)
+
+    client.cancel(class_id, "Flux capacitor trouble")
+    time.sleep(0.05)
+    for pid in deployment.worker_pids()[:1]:
+        os.kill(pid, signal.SIGKILL)
+
+    def cancelled_ids() -> set[str]:
+        return {
+            d["booking"]["id"]
+            for d in webhook.documents()
+            if d["type"] == "booking.cancelled_by_owner" and d["booking"]["id"] in seats
+        }
+
+    eventually(lambda: cancelled_ids() == set(seats), timeout_s=60)
+
+
+def test_after_its_last_attempt_a_notification_is_kept_as_failed_and_can_be_retried(
+    backend: str, workdir: Path
+) -> None:
+    with notifying(backend, workdir, 5, {"BOOKINGS_DELIVERY_ATTEMPTS": "2"}) as running:
+        client, webhook = running.client, running.webhook
+        class_id = a_class_of_doc(client)
+        webhook.failing = True
+        seat = client.create_booking(seat_body(class_id, 1))["data"]["id"]
+
+        def webhook_states() -> list[str]:
+            rows = client.get_booking(seat, include=["notifications"])["data"]["notifications"]
+            return [row["state"] for row in rows if row["channel"] == "webhook"]
+
+        eventually(lambda: webhook_states() == ["failed", "failed"])
+        failed = client.get_booking(seat, include=["notifications"])["data"]["notifications"]
+        assert {row["last_error"] for row in failed if row["channel"] == "webhook"} == {"HTTP 500"}
+
+        webhook.failing = False
+        assert client.retry_notifications(seat)["data"]["reopened"] == 2
+        eventually(lambda: webhook_states() == ["delivered", "delivered"])
+    assert len(documents_about(webhook, seat)) == 2
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("BOOKINGS_WEBHOOK_URL", "not a url"), ("BOOKINGS_SMTP_URL", "http://mail.example")],
+)
+def test_a_malformed_channel_setting_stops_the_worker_at_start_with_a_clear_error(
+    setting: str, value: str
+) -> None:
+    env = worker_env(
+        redis_url(4),
+        "sqlite:///:memory:",
+        {setting: value, "BOOKINGS_WEBHOOK_SECRET": "s"},
+    )
+    started = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "worker", "worker", "--loglevel", "WARNING"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert f"{setting}: " in started.stderr
+    assert "Traceback" not in started.stderr
