@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from api_client import BookingClient, BookingError
+
+
+def wait_for_notifications(client: BookingClient, booking_id: str, count: int) -> dict[str, Any]:
+    """The booking's notifications once `count` of them are delivered (delivery is async)."""
+    for _ in range(100):
+        shown = client.get_booking(booking_id, include=["notifications"])
+        delivered = [n for n in shown["data"]["notifications"] if n["state"] == "delivered"]
+        if len(delivered) >= count:
+            break
+        time.sleep(0.1)
+    return {"data": {"id": booking_id, "notifications": shown["data"]["notifications"]}}
 
 
 def show(title: str, response: dict[str, Any]) -> None:
@@ -48,7 +60,9 @@ def main() -> None:
         "min_booking_time": "2 hours",
         "max_booking_time": "14 days",
     }
-    second = client.create_booking(class_body(friday + timedelta(days=7), rules))
+    with_owner = class_body(friday + timedelta(days=7), rules)
+    with_owner["owner"] = {"name": "Emmett Brown", "email": "doc@hill-valley.example"}
+    second = client.create_booking(with_owner)
     show("   ... and next week's class, with booking and cancel rules", second)
     class_id = second["data"]["id"]
 
@@ -89,6 +103,11 @@ def main() -> None:
     show(
         "   The class afterwards, with its log",
         client.get_booking(class_id, include=["attributes", "related_bookings", "logs"]),
+    )
+
+    show(
+        "   Marty heard of it: his booking's notifications (log channel; see demo-worker.log)",
+        wait_for_notifications(client, two_seats["data"]["id"], count=3),
     )
 
     try:

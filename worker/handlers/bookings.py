@@ -38,16 +38,19 @@ def create_booking(
             now=now,
             apply=lambda tx: _create_class(tx.connection, body, now),
         )
+    staged: list[uuid.UUID] = []
     with deps.locks.holding(body.related.owner_booking_id):
-        return apply_once(
+        result = apply_once(
             deps.unit_of_work,
             key=key,
             command="book_seats",
             request=request,
             now=now,
             apply=lambda tx: _book_seats(tx, body, deps, now),
-            on_commit=deps.dispatch,
+            on_commit=staged.extend,
         )
+    deps.dispatch(staged)  # after the lock is released: others may book meanwhile
+    return result
 
 
 def _create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> Result:
