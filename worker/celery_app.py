@@ -46,6 +46,7 @@ def create_app() -> Celery:
                 "task": "bookings.sweep_outbox",
                 "schedule": settings.outbox_sweep_every_s,
             },
+            "sweep-command-keys": {"task": "bookings.sweep_command_keys", "schedule": 3600.0},
         },
     )
     return app

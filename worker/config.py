@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # tenth tick of 10 s; ours scans on every tick.
     unacked_restore_interval_s: int = Field(default=10, gt=0)
     result_expires_s: int = Field(default=86_400, gt=0)
+    # How long a command's idempotency key is remembered: a replay older than this is applied
+    # as a new command. Longer than any caller would retry.
+    command_key_retention_s: int = Field(default=30 * 86_400, gt=0)
     db_pool_size: int = Field(default=5, ge=1)
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0)
 

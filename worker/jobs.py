@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -21,12 +21,15 @@ from .delivery import deliver
 from .refusals import result_or_refusal
 from .runtime import current_runtime
 from .storage import outbox_queries
+from .storage.queries import forget_command_keys
 
 log = logging.getLogger(__name__)
 
 DELIVER = "bookings.deliver_notifications"
 SWEEP_OUTBOX = "bookings.sweep_outbox"
 COMPLETE_PAST_CLASSES = "bookings.complete_past_classes"
+SWEEP_COMMAND_KEYS = "bookings.sweep_command_keys"
+KEY_SWEEP_BATCH = 10_000
 # How many due deliveries one sweep hands out; the next sweep takes the rest.
 SWEEP_LIMIT = 20_000
 _RETRY = TypeAdapter(NotificationsRetry)
@@ -92,6 +95,21 @@ def complete_past_classes() -> dict[str, Any]:
         batch=runtime.settings.complete_batch,
     )
     return {"classes": report.classes, "seat_bookings": report.seat_bookings}
+
+
+@app.task(name=SWEEP_COMMAND_KEYS)
+def sweep_command_keys() -> dict[str, Any]:
+    """Forget idempotency keys past their retention, a batch per transaction."""
+    runtime = current_runtime()
+    older_than = _now() - timedelta(seconds=runtime.settings.command_key_retention_s)
+    forgotten = 0
+    while True:
+        with runtime.unit_of_work() as uow:
+            batch = forget_command_keys(uow.connection, older_than, KEY_SWEEP_BATCH)
+            uow.commit()
+        forgotten += batch
+        if batch < KEY_SWEEP_BATCH:
+            return {"forgotten": forgotten}
 
 
 @app.task(name=names.RETRY_NOTIFICATIONS)

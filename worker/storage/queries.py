@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, RowMapping, bindparam, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
 from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER
 from .tables import booking_logs, bookings, command_keys
@@ -47,6 +47,17 @@ def record_command_key(
             "created_at": now,
         },
     )
+
+
+def forget_command_keys(conn: Connection, older_than: datetime, limit: int) -> int:
+    """Delete up to `limit` keys recorded before `older_than`; how many went."""
+    oldest = (
+        select(command_keys.c.key)
+        .where(command_keys.c.created_at < older_than)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    return conn.execute(delete(command_keys).where(command_keys.c.key.in_(oldest))).rowcount
 
 
 # Bookings -----------------------------------------------------------------------------------
