@@ -59,27 +59,35 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=DESCRIPTION)
     add = parser.add_argument
     add("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    add("--workers", type=_positive, default=1, help="worker instances (default 1)")
+    add("--workers", type=positive, default=1, help="worker instances (default 1)")
     # Two pool processes: one per core of the machine the figures are taken on.
-    add("--concurrency", type=_positive, default=2, help="pool processes per worker")
-    add("--clients", type=_positive, default=2, help="client processes (default 2)")
-    add("--in-flight", type=_positive, default=8, help="requests in flight per client")
-    add("--classes", type=_positive, default=100, help="classes in the spread workload")
-    add("--requests", type=_positive, help="measured requests per workload")
-    add("--warmup", type=_non_negative, help="uncounted warm-up requests per workload")
-    add("--quick", action="store_true", help="a ~20 s smoke run with small counts")
-    add("--json", action="store_true", help="print the figures as JSON instead of a table")
+    add("--concurrency", type=positive, default=2, help="pool processes per worker")
+    add("--clients", type=positive, default=2, help="client processes (default 2)")
+    add("--in-flight", type=positive, default=8, help="requests in flight per client")
+    add("--classes", type=positive, default=100, help="classes in the spread workload")
+    add("--requests", type=positive, help="measured requests per workload")
+    add("--warmup", type=non_negative, help="uncounted warm-up requests per workload")
+    add_mode_options(parser)
     return parser
 
 
-def _positive(text: str) -> int:
+def add_mode_options(parser: argparse.ArgumentParser) -> None:
+    """--quick and --json, the same in every benchmark command."""
+    add = parser.add_argument
+    add("--quick", action="store_true", help="a ~20 s smoke run with small counts")
+    add("--json", action="store_true", help="print the figures as JSON instead of a table")
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
 
 
-def _non_negative(text: str) -> int:
+def non_negative(text: str) -> int:
+    """An argparse type: a whole number of at least 0."""
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be at least 0")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +56,28 @@ def render_json(report: dict[str, Any]) -> str:
 def render_table(report: dict[str, Any]) -> str:
     header = ("workload", "throughput", "vs ceiling", "target", "p50 ms", "p99 ms", "errors")
     body = [_cells(row) for row in report["rows"]]
-    widths = [max(len(line[column]) for line in [header, *body]) for column in range(len(header))]
+    table = render_grid(header, body, text_columns=(0, 3))
+    return "\n".join([settings_line(report["settings"]), "", table, "", *_notes(report)])
+
+
+def render_grid(
+    header: Sequence[str], body: Sequence[Sequence[str]], *, text_columns: Collection[int]
+) -> str:
+    """Aligned columns under a rule: text columns to the left, figures to the right."""
+    lines = [header, *body]
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
     rule = "  ".join("-" * width for width in widths)
-    table = [_line(header, widths), rule, *(_line(cells, widths) for cells in body)]
-    return "\n".join([_settings_line(report["settings"]), "", *table, "", *_notes(report)])
+    rendered = [_line(line, widths, text_columns) for line in lines]
+    return "\n".join([rendered[0], rule, *rendered[1:]])
+
+
+def settings_line(settings: dict[str, Any]) -> str:
+    return "settings: " + ", ".join(f"{key}={value}" for key, value in settings.items())
+
+
+def progress(message: str) -> None:
+    """Progress goes to stderr, so that stdout holds nothing but the figures."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def _cells(row: dict[str, Any]) -> tuple[str, ...]:
@@ -74,16 +94,12 @@ def _cells(row: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def _line(cells: tuple[str, ...], widths: list[int]) -> str:
-    # Text columns (workload, target) read left to right; figures line up on the right.
+def _line(cells: Sequence[str], widths: list[int], text_columns: Collection[int]) -> str:
+    # Text columns read left to right; figures line up on the right.
     return "  ".join(
-        cell.ljust(width) if column in (0, 3) else cell.rjust(width)
+        cell.ljust(width) if column in text_columns else cell.rjust(width)
         for column, (cell, width) in enumerate(zip(cells, widths, strict=True))
     ).rstrip()
-
-
-def _settings_line(settings: dict[str, Any]) -> str:
-    return "settings: " + ", ".join(f"{key}={value}" for key, value in settings.items())
 
 
 def _notes(report: dict[str, Any]) -> list[str]:

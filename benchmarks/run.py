@@ -16,7 +16,7 @@ from tests.support.workers import Deployment, running_workers
 
 from .load import LoadShape, measure
 from .options import Options, parse_options
-from .report import Row, figures, render_json, render_table
+from .report import Row, figures, progress, render_json, render_table
 from .workloads import Workload, create_classes
 
 # Database 7 is the benchmark's own: running_workers empties it before the workers start, and
@@ -38,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 concurrency=options.concurrency,
             ) as deployment,
         ):
-            _progress(f"workers answering after {time.monotonic() - started:.1f} s")
+            progress(f"workers answering after {time.monotonic() - started:.1f} s")
             rows = run_workloads(deployment, options)
         redis.Redis.from_url(REDIS_URL).flushdb()  # the results of tens of thousands of tasks
     report = figures(rows, settings_of(options), time.monotonic() - started)
@@ -58,11 +58,11 @@ def run_workloads(deployment: Deployment, options: Options) -> list[Row]:
     ]
     rows = []
     for workload in workloads:
-        _progress(f"measuring {workload.label} ...")
+        progress(f"measuring {workload.label} ...")
         phase_started = time.monotonic()
         measurement = measure(deployment.redis_url, workload, shape_of(options))
         phase_s = time.monotonic() - phase_started
-        _progress(f"  {measurement.per_second:.1f} {workload.unit}/s (phase took {phase_s:.1f} s)")
+        progress(f"  {measurement.per_second:.1f} {workload.unit}/s (phase took {phase_s:.1f} s)")
         rows.append(Row(workload, measurement))
     return rows
 
@@ -89,10 +89,6 @@ def settings_of(options: Options) -> dict[str, Any]:
         "classes": options.classes,
         "mode": "quick" if options.quick else "full",
     }
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -54,10 +54,8 @@ def complete_logs(database_url: str, booking_id: str) -> int:
 
 
 def sweep(deps: HandlerDeps, *, batch: int = 500) -> tuple[int, int]:
-    with freeze_time(NOW):
-        report = complete_past_classes(
-            deps.unit_of_work, now=datetime.now(UTC), grace_s=3600, batch=batch
-        )
+    # `now` is passed in, so no clock is frozen here: freezegun is not safe across threads.
+    report = complete_past_classes(deps.unit_of_work, now=NOW, grace_s=3600, batch=batch)
     return report.classes, report.seat_bookings
 
 
