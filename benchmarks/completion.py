@@ -154,7 +154,9 @@ def time_plain_update(engine: Engine, now: datetime) -> Timing:
         update(bookings)
         .where(
             bookings.c.state.in_(("tentative", "confirmed")),
-            or_(past_class, bookings.c.owner_booking_id.in_(select(bookings.c.id).where(past_class))),
+            or_(
+                past_class, bookings.c.owner_booking_id.in_(select(bookings.c.id).where(past_class))
+            ),
         )
         .values(state="completed", updated_at=now)
     )

@@ -23,9 +23,11 @@ class RetryPolicy:
     lease_s: float
 
     def next_attempt(self, attempts_made: int, now: datetime) -> datetime:
-        # Exponential backoff with full jitter, so a receiver coming back is not stampeded.
-        delay_s = random.uniform(0, min(self.cap_s, self.base_s * 2 ** (attempts_made - 1)))
-        return now + timedelta(seconds=max(delay_s, self.base_s / 2))
+        # Exponential backoff with full jitter, so a receiver coming back is not stampeded;
+        # never sooner than half the base, never later than the cap.
+        ceiling_s = min(self.cap_s, self.base_s * 2 ** min(attempts_made - 1, 40))
+        delay_s = random.uniform(0, ceiling_s)
+        return now + timedelta(seconds=min(self.cap_s, max(delay_s, self.base_s / 2)))
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,11 @@ def _send_by_channel(
         channel = channels.get(name)
         if channel is None:
             errors.update({row["id"]: f"channel {name!r} is not configured" for row in rows})
-        else:
+            continue
+        try:
             errors.update(channel.send(rows))
+        except Exception as error:
+            errors.update({row["id"]: f"{type(error).__name__}: {error}" for row in rows})
     return errors
 
 

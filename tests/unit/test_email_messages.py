@@ -69,24 +69,12 @@ def test_a_recipient_without_a_name_is_addressed_by_address_alone() -> None:
     assert (to.display_name, to.addr_spec) == ("", "doc@brown.example")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG worker/channels/email.py:29 builds To by f-string; a comma in the name "
-    "splits it into two addresses (fix: email.headerregistry.Address or formataddr)",
-)
 def test_a_name_with_a_comma_is_still_one_recipient() -> None:
     message = message_for("booking.confirmed", recipient_name="McFly, Marty")
 
     assert [to.addr_spec for to in message["To"].addresses] == ["marty@mcfly.example"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG worker/channels/email.py:30 puts the class title into Subject as is; a title "
-    "with a line break (the contract allows one) makes compose raise ValueError, which "
-    "EmailChannel.send does not catch",
-)
 def test_a_class_title_with_a_line_break_still_gives_a_one_line_subject() -> None:
     payload = seat_payload(what="Friday Yoga\nBring a mat")
 

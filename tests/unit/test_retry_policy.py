@@ -87,12 +87,6 @@ def test_the_retry_keeps_the_time_zone_of_now() -> None:
     assert POLICY.next_attempt(1, NOW).tzinfo is UTC
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG worker/delivery.py:28 floors the delay at base_s / 2 after capping it, so a "
-    "cap below half the base is exceeded (fix: min(cap_s, max(delay_s, base_s / 2)), "
-    "or refuse delivery_retry_cap_s < delivery_retry_base_s in Settings)",
-)
 @pytest.mark.usefixtures("draws_zero")
 def test_a_cap_below_half_the_base_is_still_never_exceeded() -> None:
     tight = RetryPolicy(attempts=8, base_s=2.0, cap_s=0.5, lease_s=300.0)

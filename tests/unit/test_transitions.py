@@ -25,10 +25,8 @@ def decide(graph: str, state: str, action: str, now: datetime) -> str:
     ("graph", "state", "action", "following"),
     [
         ("group_owner", "tentative", "cancel", "cancelled"),
-        ("group_owner", "tentative", "complete", "completed"),
         ("group_customer", "confirmed", "cancel_by_customer", "cancelled_by_customer"),
         ("group_customer", "confirmed", "cancel_by_owner", "cancelled_by_owner"),
-        ("group_customer", "confirmed", "complete", "completed"),
     ],
 )
 def test_an_allowed_action_in_time_leads_to_its_state(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
@@ -26,8 +27,13 @@ def compose(delivery: Delivery, sender: str) -> EmailMessage:
     info = booking["attributes"]["event_info"]
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = f"{delivery['recipient_name'] or ''} <{delivery['recipient_email']}>"
-    message["Subject"] = SUBJECTS.get(delivery["type"], "{what}").format(what=info["what"])
+    # An Address, not an f-string: a name like "McFly, Marty" must stay one recipient.
+    message["To"] = Address(
+        display_name=delivery["recipient_name"] or "", addr_spec=delivery["recipient_email"]
+    )
+    # A class title may hold line breaks; a header may not.
+    title = " ".join(str(info["what"]).split())
+    message["Subject"] = SUBJECTS.get(delivery["type"], "{what}").format(what=title)
     message["Message-ID"] = f"<{delivery['notification_id']}@group-bookings>"
     lines = [
         f"Class: {info['what']}",
@@ -42,7 +48,7 @@ def compose(delivery: Delivery, sender: str) -> EmailMessage:
     method = CALENDAR_METHOD.get(delivery["type"])
     if method is not None:
         message.add_attachment(
-            invitation(booking, method),
+            invitation(booking, method, organizer=sender, attendee=delivery["recipient_email"]),
             maintype="text",
             subtype="calendar",
             filename="invite.ics",
@@ -74,7 +80,8 @@ class EmailChannel:
             for delivery in deliveries:
                 try:
                     server.send_message(compose(delivery, self._sender))
-                except (OSError, smtplib.SMTPException) as error:
+                except (OSError, ValueError, smtplib.SMTPException) as error:
+                    # One message that cannot be composed or sent must not sink the batch.
                     errors[delivery["id"]] = f"{type(error).__name__}: {error}"
         return errors
 
