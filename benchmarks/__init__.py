@@ -1,1 +1,1 @@
-"""Throughput and latency benchmarks of seat bookings against the no-op ceiling."""
+"""Benchmarks on real services: booking throughput (`run`) and lifecycle jobs (`lifecycle`)."""

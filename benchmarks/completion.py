@@ -150,14 +150,10 @@ def time_plain_update(engine: Engine, now: datetime) -> Timing:
         bookings.c.auto_complete == true(),
         bookings.c.ends_at < cutoff,
     )
+    in_past_class = bookings.c.owner_booking_id.in_(select(bookings.c.id).where(past_class))
     statement = (
         update(bookings)
-        .where(
-            bookings.c.state.in_(("tentative", "confirmed")),
-            or_(
-                past_class, bookings.c.owner_booking_id.in_(select(bookings.c.id).where(past_class))
-            ),
-        )
+        .where(bookings.c.state.in_(("tentative", "confirmed")), or_(past_class, in_past_class))
         .values(state="completed", updated_at=now)
     )
     started = time.perf_counter()

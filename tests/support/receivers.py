@@ -91,7 +91,7 @@ class _Collect:
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
-        self._mailbox.messages.append(parsed)  # type: ignore[arg-type]
+        self._mailbox.messages.append(parsed)
         return "250 OK"
 
 
