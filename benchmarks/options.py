@@ -33,6 +33,7 @@ class Options:
     sizes: Sizes
     quick: bool
     json: bool
+    notifications: str
 
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
@@ -52,6 +53,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         sizes=sizes,
         quick=args.quick,
         json=args.json,
+        notifications=args.notifications,
     )
 
 
@@ -67,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     add("--classes", type=positive, default=100, help="classes in the spread workload")
     add("--requests", type=positive, help="measured requests per workload")
     add("--warmup", type=non_negative, help="uncounted warm-up requests per workload")
+    # Each seat booking tells the owner and the customer; "none" measures the booking alone.
+    add(
+        "--notifications",
+        default="log",
+        help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: log (the default), none, ...",
+    )
     add_mode_options(parser)
     return parser
 

@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 Path(workdir),
                 workers=options.workers,
                 concurrency=options.concurrency,
+                settings={"BOOKINGS_NOTIFICATION_CHANNELS": channels_setting(options)},
             ) as deployment,
         ):
             progress(f"workers answering after {time.monotonic() - started:.1f} s")
@@ -76,6 +77,10 @@ def shape_of(options: Options) -> LoadShape:
     )
 
 
+def channels_setting(options: Options) -> str:
+    return "" if options.notifications == "none" else options.notifications
+
+
 def settings_of(options: Options) -> dict[str, Any]:
     shape = shape_of(options)
     return {
@@ -87,6 +92,7 @@ def settings_of(options: Options) -> dict[str, Any]:
         "requests_per_workload": shape.requests_per_client * shape.clients,
         "warmup_per_workload": shape.warmup_per_client * shape.clients,
         "classes": options.classes,
+        "notifications": options.notifications,
         "mode": "quick" if options.quick else "full",
     }
 

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Connection
+
 from .channels import Channel
 from .storage import outbox_queries
 from .storage.unit_of_work import UnitOfWork
@@ -59,7 +61,29 @@ def deliver(
         )
         uow.commit()
     errors = _send_by_channel(claimed, channels)
-    return _record(claimed, errors, unit_of_work=unit_of_work, policy=policy, now=now())
+    with unit_of_work() as uow:
+        report = _record(uow.connection, claimed, errors, policy=policy, now=now())
+        uow.commit()
+    return report
+
+
+def deliver_locally(
+    delivery_ids: Sequence[UUID],
+    *,
+    unit_of_work: Callable[[], UnitOfWork],
+    channels: Mapping[str, Channel],
+    policy: RetryPolicy,
+    now: Callable[[], datetime],
+) -> DeliveryReport:
+    """For channels that never wait on a network (the log): claim, send and record in one
+    transaction. A crash before its commit leaves the rows pending, to be sent again."""
+    at = now()
+    with unit_of_work() as uow:
+        claimed = outbox_queries.claim(uow.connection, delivery_ids, now=at, lease_until=at)
+        errors = _send_by_channel(claimed, channels)
+        report = _record(uow.connection, claimed, errors, policy=policy, now=at)
+        uow.commit()
+    return report
 
 
 def _send_by_channel(
@@ -82,10 +106,10 @@ def _send_by_channel(
 
 
 def _record(
+    conn: Connection,
     claimed: Sequence[Mapping[Any, Any]],
     errors: Mapping[UUID, str],
     *,
-    unit_of_work: Callable[[], UnitOfWork],
     policy: RetryPolicy,
     now: datetime,
 ) -> DeliveryReport:
@@ -99,11 +123,9 @@ def _record(
             failures.append(outcome)
         else:
             retries.append({**outcome, "retry_at": policy.next_attempt(row["attempts"], now)})
-    with unit_of_work() as uow:
-        outbox_queries.mark_delivered(uow.connection, delivered, now)
-        outbox_queries.retry_later(uow.connection, retries)
-        outbox_queries.give_up(uow.connection, failures)
-        uow.commit()
+    outbox_queries.mark_delivered(conn, delivered, now)
+    outbox_queries.retry_later(conn, retries)
+    outbox_queries.give_up(conn, failures)
     retry_at = min((retry["retry_at"] for retry in retries), default=None)
     return DeliveryReport(
         len(delivered), [retry["delivery_id"] for retry in retries], len(failures), retry_at

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from celery import Task
 from pydantic import TypeAdapter
 
 from api_client.contract import tasks as names
@@ -17,7 +16,8 @@ from api_client.contract.validation import validate
 
 from .celery_app import app
 from .completion import complete_past_classes as complete_past_classes_job
-from .delivery import deliver
+from .delivery import DeliveryReport, deliver, deliver_locally
+from .outbox import StagedDelivery
 from .refusals import result_or_refusal
 from .runtime import current_runtime
 from .storage import outbox_queries
@@ -39,6 +39,22 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# Channels that send nothing over the network: delivered at once by the process that staged
+# them, sparing a task round trip per command.
+LOCAL_CHANNELS = frozenset({"log"})
+
+
+def deliver_staged(staged: Sequence[StagedDelivery]) -> None:
+    """After a command's commit: local channels now, in this process; the rest as tasks."""
+    local = [item.id for item in staged if item.channel in LOCAL_CHANNELS]
+    if local:
+        try:
+            _deliver_now(local, deliver_locally)
+        except Exception:
+            log.warning("could not deliver %d local notifications now", len(local), exc_info=True)
+    dispatch_deliveries([item.id for item in staged if item.channel not in LOCAL_CHANNELS])
+
+
 def dispatch_deliveries(delivery_ids: Sequence[UUID]) -> None:
     """Hand deliveries to the workers in chunks, so a large fan-out spreads over all of them.
 
@@ -54,11 +70,12 @@ def dispatch_deliveries(delivery_ids: Sequence[UUID]) -> None:
         log.warning("could not dispatch %d deliveries; the sweep will", len(ids), exc_info=True)
 
 
-@app.task(name=DELIVER, bind=True)
-def deliver_notifications(self: Task, delivery_ids: list[str]) -> dict[str, Any]:
+def _deliver_now(
+    delivery_ids: Sequence[UUID], how: Callable[..., DeliveryReport] = deliver
+) -> DeliveryReport:
     runtime = current_runtime()
-    report = deliver(
-        [UUID(delivery_id) for delivery_id in delivery_ids],
+    report = how(
+        delivery_ids,
         unit_of_work=runtime.unit_of_work,
         channels=runtime.channels,
         policy=runtime.retry_policy,
@@ -69,6 +86,12 @@ def deliver_notifications(self: Task, delivery_ids: list[str]) -> dict[str, Any]
         deliver_notifications.apply_async(
             kwargs={"delivery_ids": [str(i) for i in report.retrying]}, countdown=countdown_s
         )
+    return report
+
+
+@app.task(name=DELIVER)
+def deliver_notifications(delivery_ids: list[str]) -> dict[str, Any]:
+    report = _deliver_now([UUID(delivery_id) for delivery_id in delivery_ids])
     return {
         "delivered": report.delivered,
         "retrying": len(report.retrying),

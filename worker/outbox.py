@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
@@ -15,12 +15,17 @@ from .presenter import booking_data
 from .storage.outbox_queries import insert_deliveries
 
 
+class StagedDelivery(NamedTuple):
+    id: uuid.UUID
+    channel: str
+
+
 @dataclass
 class CommandTx:
     """A command's transaction, and the deliveries it staged for after its commit."""
 
     connection: Connection
-    staged: list[uuid.UUID] = field(default_factory=list)
+    staged: list[StagedDelivery] = field(default_factory=list)
 
 
 def stage(
@@ -47,7 +52,7 @@ def stage(
                 if channel != "email" or notice.recipient.email
             ]
     insert_deliveries(tx.connection, rows)
-    tx.staged.extend(row["id"] for row in rows)
+    tx.staged.extend(StagedDelivery(row["id"], row["channel"]) for row in rows)
 
 
 def _row(

@@ -19,7 +19,7 @@ from api_client.errors import BusyError
 
 from . import handlers
 from .celery_app import app
-from .jobs import dispatch_deliveries
+from .jobs import deliver_staged
 from .locks import LockBusyError
 from .refusals import result_or_refusal
 from .runtime import current_runtime
@@ -52,7 +52,7 @@ def _deps() -> handlers.HandlerDeps:
         locks=runtime.locks,
         seat_guard_enabled=runtime.settings.seat_guard_enabled,
         channels=runtime.settings.channels,
-        dispatch=dispatch_deliveries,
+        dispatch=deliver_staged,
     )
 
 

@@ -15,7 +15,7 @@ from api_client.errors import ConflictError, NotFoundError
 from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER, OWNER_GRAPH
 from ..domain.notifications import notices_for
 from ..domain.seats import ClassSnapshot, check_can_book
-from ..outbox import CommandTx, customer_of, owner_of, stage
+from ..outbox import CommandTx, StagedDelivery, customer_of, owner_of, stage
 from ..presenter import booking_data
 from ..storage import queries
 from ..storage.seat_guard import overwrite_seats_unguarded, take_seats
@@ -38,7 +38,7 @@ def create_booking(
             now=now,
             apply=lambda tx: _create_class(tx.connection, body, now),
         )
-    staged: list[uuid.UUID] = []
+    staged: list[StagedDelivery] = []
     with deps.locks.holding(body.related.owner_booking_id):
         result = apply_once(
             deps.unit_of_work,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from uuid import UUID
 
 from ..locks import ClassLocks
+from ..outbox import StagedDelivery
 from ..storage.unit_of_work import UnitOfWork
 
 
@@ -19,4 +19,4 @@ class HandlerDeps:
     seat_guard_enabled: bool = True
     # Notification channels each notice is staged for, and who sends staged deliveries.
     channels: tuple[str, ...] = ("log",)
-    dispatch: Callable[[Sequence[UUID]], None] = lambda _delivery_ids: None
+    dispatch: Callable[[Sequence[StagedDelivery]], None] = lambda _staged: None

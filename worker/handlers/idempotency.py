@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from sqlalchemy import RowMapping
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from api_client.errors import BookingError, InvalidRequestError
 
 from ..domain.errors import DomainError
-from ..outbox import CommandTx
+from ..outbox import CommandTx, StagedDelivery
 from ..storage.queries import find_command_key, record_command_key
 from ..storage.unit_of_work import UnitOfWork
 
@@ -35,7 +34,7 @@ def apply_once(
     request: dict[str, Any],
     now: datetime,
     apply: Callable[[CommandTx], Result],
-    on_commit: Callable[[Sequence[UUID]], None] = lambda _staged: None,
+    on_commit: Callable[[Sequence[StagedDelivery]], None] = lambda _staged: None,
 ) -> Result:
     """The first result recorded under `key`, applying `apply` only if there is none yet.
 
