@@ -85,7 +85,7 @@ class Mailbox:
         return [message for message in list(self.messages) if address in str(message["To"])]
 
 
-class _Collect:
+class CollectingHandler:
     def __init__(self, mailbox: Mailbox) -> None:
         self._mailbox = mailbox
 
@@ -95,7 +95,7 @@ class _Collect:
         return "250 OK"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -104,8 +104,8 @@ def _free_port() -> int:
 @contextmanager
 def smtp_server() -> Iterator[Mailbox]:
     mailbox = Mailbox()
-    port = _free_port()
-    controller = Controller(_Collect(mailbox), hostname="127.0.0.1", port=port)
+    port = free_port()
+    controller = Controller(CollectingHandler(mailbox), hostname="127.0.0.1", port=port)
     controller.start()
     try:
         mailbox.url = f"smtp://127.0.0.1:{port}"

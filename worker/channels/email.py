@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
 from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -86,10 +87,16 @@ class EmailChannel:
         return errors
 
     def _connect(self) -> smtplib.SMTP:
-        server_class = smtplib.SMTP_SSL if self._implicit_tls else smtplib.SMTP
-        server = server_class(self._host, self._port, timeout=self._timeout_s)
+        # Verified TLS: smtplib's own default context would accept any certificate.
+        context = ssl.create_default_context()
+        if self._implicit_tls:
+            server: smtplib.SMTP = smtplib.SMTP_SSL(
+                self._host, self._port, timeout=self._timeout_s, context=context
+            )
+        else:
+            server = smtplib.SMTP(self._host, self._port, timeout=self._timeout_s)
         if self._starttls:
-            server.starttls()
+            server.starttls(context=context)
         if self._user is not None:
             server.login(self._user, self._password or "")
         return server
