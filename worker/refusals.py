@@ -8,11 +8,14 @@ from typing import Any
 from api_client.errors import BookingError, ConflictError, InvalidRequestError
 
 from .domain.errors import DomainError, SeatsExceedClassError
+from .domain.recurrence import RecurrenceError
 
 
 def refusal_for(error: DomainError) -> BookingError:
     if isinstance(error, SeatsExceedClassError):
         return InvalidRequestError(errors={"seats": [str(error)]})
+    if isinstance(error, RecurrenceError):
+        return InvalidRequestError(errors={f"recurrence.{error.field}": [str(error)]})
     return ConflictError(str(error))
 
 

@@ -2,6 +2,7 @@
 
 from . import tasks
 from .durations import DurationFormatError, format_duration, parse_duration_s
+from .recurrence import Recurrence
 from .requests import (
     ActionRequest,
     BookingBody,
@@ -25,6 +26,7 @@ __all__ = [
     "GroupListResponse",
     "GroupOwnerBooking",
     "GroupsQuery",
+    "Recurrence",
     "field_errors",
     "format_duration",
     "parse_duration_s",

@@ -13,7 +13,7 @@ import api_client
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INFRASTRUCTURE = ("celery", "kombu", "redis", "sqlalchemy")
-DOMAIN_MODULES = ("graphs", "windows", "seats", "transitions")
+DOMAIN_MODULES = ("graphs", "windows", "seats", "transitions", "notifications", "recurrence")
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
