@@ -14,6 +14,7 @@ from celery.result import AsyncResult
 from pydantic import TypeAdapter
 
 from .contract import tasks
+from .contract.recurrence import GroupOwnerSeries
 from .contract.requests import (
     ActionRequest,
     BookingBody,
@@ -21,6 +22,7 @@ from .contract.requests import (
     CommandEnvelope,
     GroupsQuery,
     NotificationsRetry,
+    SeriesCancel,
 )
 from .contract.validation import validate
 from .errors import BookingError, ResultTimeoutError, WorkerFailureError
@@ -32,6 +34,8 @@ _BOOKING_QUERY: TypeAdapter[BookingQuery] = TypeAdapter(BookingQuery)
 _GROUPS_QUERY: TypeAdapter[GroupsQuery] = TypeAdapter(GroupsQuery)
 _ENVELOPE: TypeAdapter[CommandEnvelope] = TypeAdapter(CommandEnvelope)
 _RETRY: TypeAdapter[NotificationsRetry] = TypeAdapter(NotificationsRetry)
+_SERIES: TypeAdapter[GroupOwnerSeries] = TypeAdapter(GroupOwnerSeries)
+_SERIES_CANCEL: TypeAdapter[SeriesCancel] = TypeAdapter(SeriesCancel)
 
 
 class PendingResult:
@@ -121,6 +125,30 @@ class BookingClient:
         request = validate(_RETRY, {"booking_id": booking_id})
         return self._send(tasks.RETRY_NOTIFICATIONS, request.model_dump(mode="json")).result()
 
+    def create_recurring(
+        self, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """A season of classes in one command, all or nothing: a group_owner body whose
+        `recurrence` holds an RFC 5545 `rrule` and `timezone`, or explicit `starts`."""
+        series = validate(_SERIES, body)
+        kwargs = {"body": series.model_dump(mode="json")}
+        return self._submit(tasks.CREATE_RECURRING, kwargs, idempotency_key).result()
+
+    def cancel_series(
+        self,
+        series_id: str,
+        message: str | None = None,
+        from_: datetime | str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Cancel every still-open class of a series from `from_` on (inclusive; all if None),
+        each with its seat bookings, as `cancel` does for one class."""
+        request = validate(
+            _SERIES_CANCEL, {"series_id": series_id, "message": message, "from_": from_}
+        )
+        kwargs = request.model_dump(mode="json")
+        return self._submit(tasks.CANCEL_SERIES, kwargs, idempotency_key).result()
+
     def submit_booking(
         self, body: dict[str, Any], idempotency_key: str | None = None
     ) -> PendingResult:
@@ -160,10 +188,14 @@ class BookingClient:
         return self._send(tasks.GET_BOOKING, query.model_dump(mode="json")).result()
 
     def list_groups(
-        self, start: datetime | str | None = None, end: datetime | str | None = None
+        self,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
+        series_id: str | None = None,
     ) -> dict[str, Any]:
-        """Open classes overlapping [start, end), sorted by start; never any customer data."""
-        query = validate(_GROUPS_QUERY, {"start": start, "end": end})
+        """Open classes overlapping [start, end) (of one series, if given), sorted by start;
+        never any customer data."""
+        query = validate(_GROUPS_QUERY, {"start": start, "end": end, "series_id": series_id})
         return self._send(tasks.LIST_GROUPS, query.model_dump(mode="json")).result()
 
     def ping(self) -> dict[str, Any]:

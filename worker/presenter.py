@@ -39,6 +39,8 @@ def booking_data(
         "available_actions": graph.available_actions(row["state"]),
     }
     is_class = row["graph"] == GROUP_OWNER
+    if is_class and row.get("series_id") is not None:
+        data["series_id"] = str(row["series_id"])
     if not is_class:
         data["seats"] = row["seats"]
         data["owner_booking_id"] = str(row["owner_booking_id"])

@@ -13,7 +13,14 @@ from pydantic import TypeAdapter
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from api_client.contract import tasks as names
-from api_client.contract.requests import ActionRequest, BookingBody, BookingQuery, GroupsQuery
+from api_client.contract.recurrence import GroupOwnerSeries
+from api_client.contract.requests import (
+    ActionRequest,
+    BookingBody,
+    BookingQuery,
+    GroupsQuery,
+    SeriesCancel,
+)
 from api_client.contract.validation import validate
 from api_client.errors import BusyError
 
@@ -30,6 +37,8 @@ _BOOKING_BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
 _ACTION = TypeAdapter(ActionRequest)
 _BOOKING_QUERY = TypeAdapter(BookingQuery)
 _GROUPS_QUERY = TypeAdapter(GroupsQuery)
+_SERIES = TypeAdapter(GroupOwnerSeries)
+_SERIES_CANCEL = TypeAdapter(SeriesCancel)
 
 Result = dict[str, Any]
 
@@ -100,6 +109,26 @@ def apply_action(self: Task, idempotency_key: str, **request: Any) -> Result:
         self,
         lambda: handlers.apply_action(
             idempotency_key, validate(_ACTION, request), deps=_deps(), now=datetime.now(UTC)
+        ),
+    )
+
+
+@app.task(name=names.CREATE_RECURRING, base=BookingTask, bind=True)
+def create_recurring(self: Task, idempotency_key: str, body: dict[str, Any]) -> Result:
+    return _run(
+        self,
+        lambda: handlers.create_series(
+            idempotency_key, validate(_SERIES, body), deps=_deps(), now=datetime.now(UTC)
+        ),
+    )
+
+
+@app.task(name=names.CANCEL_SERIES, base=BookingTask, bind=True)
+def cancel_series(self: Task, idempotency_key: str, **request: Any) -> Result:
+    return _run(
+        self,
+        lambda: handlers.cancel_series(
+            idempotency_key, validate(_SERIES_CANCEL, request), deps=_deps(), now=datetime.now(UTC)
         ),
     )
 

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from .requests import ContractModel, UtcDatetime
+from .requests import ContractModel, GroupOwnerBooking, UtcDatetime
 
 # Mirrors worker.domain.recurrence.MAX_OCCURRENCES, which the client cannot import: one series
 # becomes this many class rows. The worker still counts what a rule expands to.
@@ -111,3 +111,9 @@ class Recurrence(ContractModel):
         if self.rrule is None and self.starts is None:
             raise ValueError("needs rrule (with timezone) or starts")
         return self
+
+
+class GroupOwnerSeries(GroupOwnerBooking):
+    """A season of classes in one command: the event is the first class, `recurrence` the rest."""
+
+    recurrence: Recurrence

@@ -162,6 +162,7 @@ class NotificationsRetry(ContractModel):
 class GroupsQuery(ContractModel):
     start: UtcDatetime | None = None
     end: UtcDatetime | None = None
+    series_id: UUID | None = None
 
     @field_validator("end")
     @classmethod
@@ -176,3 +177,11 @@ class CommandEnvelope(ContractModel):
     """What travels with every command: its idempotency key beside the request."""
 
     idempotency_key: IdempotencyKey
+
+
+class SeriesCancel(ContractModel):
+    """Cancel every still-open class of a series starting at or after `from_` (all if None)."""
+
+    series_id: UUID
+    message: Message | None = None
+    from_: UtcDatetime | None = None

@@ -96,6 +96,8 @@ class Booking(BookingSummary):
     # A customer booking's own seats and class, present whatever `include` asks for.
     seats: int | None = None
     owner_booking_id: UUID | None = None
+    # A class created as one of a series.
+    series_id: UUID | None = None
     attributes: Attributes | None = None
     related_bookings: list[RelatedBooking] | None = None
     logs: list[LogEntry] | None = None

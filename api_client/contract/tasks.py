@@ -6,5 +6,7 @@ GET_BOOKING = "bookings.get_booking"
 LIST_GROUPS = "bookings.list_groups"
 PING = "bookings.ping"
 RETRY_NOTIFICATIONS = "bookings.retry_notifications"
+CREATE_RECURRING = "bookings.create_recurring"
+CANCEL_SERIES = "bookings.cancel_series"
 
 QUEUE = "bookings"

@@ -4,5 +4,14 @@ from .actions import apply_action
 from .bookings import create_booking
 from .deps import HandlerDeps
 from .reads import get_booking, list_groups
+from .series import cancel_series, create_series
 
-__all__ = ["HandlerDeps", "apply_action", "create_booking", "get_booking", "list_groups"]
+__all__ = [
+    "HandlerDeps",
+    "apply_action",
+    "cancel_series",
+    "create_booking",
+    "create_series",
+    "get_booking",
+    "list_groups",
+]

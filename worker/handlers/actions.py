@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import RowMapping
 
@@ -40,6 +41,15 @@ def apply_action(key: str, request: ActionRequest, *, deps: HandlerDeps, now: da
 
 
 def _apply(tx: CommandTx, request: ActionRequest, channels: Sequence[str], now: datetime) -> Result:
+    booking_id = transition(tx, request, channels, now)
+    return present_booking(tx.connection, booking_id, include=("attributes", "related_bookings"))
+
+
+def transition(
+    tx: CommandTx, request: ActionRequest, channels: Sequence[str], now: datetime
+) -> UUID:
+    """Apply one action inside the caller's transaction: the graph's edge, its cascade to seat
+    bookings, seats released, logs and notifications staged. Returns the booking's id."""
     conn = tx.connection
     booking = queries.read_booking(conn, request.booking_id)
     if booking is None:
@@ -77,7 +87,8 @@ def _apply(tx: CommandTx, request: ActionRequest, channels: Sequence[str], now: 
         notices = _notices(request.action, klass, moved, request.message)
         stage(tx, [(moved, notices)], klass=klass, channels=channels, now=now)
     queries.append_logs(conn, logs)
-    return present_booking(conn, booking["id"], include=("attributes", "related_bookings"))
+    booking_id: UUID = booking["id"]
+    return booking_id
 
 
 def _cascade_to_seat_bookings(

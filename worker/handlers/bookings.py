@@ -54,15 +54,33 @@ def create_booking(
 
 
 def _create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> Result:
+    values = class_values(body, start=body.event.start, end=body.event.end, now=now)
+    queries.insert_booking(conn, values)
+    queries.append_logs(
+        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
+    )
+    return {"data": booking_data(values, include=DETAIL)}
+
+
+def class_values(
+    body: GroupOwnerBooking,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    series_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The row of a new class from its body, at the given time (one class of a series, maybe)."""
     settings, event = body.settings, body.event
-    values: dict[str, Any] = {
+    return {
         "id": uuid.uuid4(),
         "graph": GROUP_OWNER,
         "state": OWNER_GRAPH.initial_state,
         "created_at": now,
         "updated_at": now,
-        "starts_at": event.start,
-        "ends_at": event.end,
+        "series_id": series_id,
+        "starts_at": start,
+        "ends_at": end,
         "what": event.what,
         "where": event.where,
         "calendar_id": event.calendar_id,
@@ -76,11 +94,6 @@ def _create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> R
         "owner_name": body.owner.name if body.owner else None,
         "owner_email": body.owner.email if body.owner else None,
     }
-    queries.insert_booking(conn, values)
-    queries.append_logs(
-        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
-    )
-    return {"data": booking_data(values, include=DETAIL)}
 
 
 def _book_seats(

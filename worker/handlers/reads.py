@@ -24,7 +24,7 @@ def get_booking(query: BookingQuery, *, deps: HandlerDeps) -> Result:
 
 def list_groups(query: GroupsQuery, *, deps: HandlerDeps) -> Result:
     with deps.read_only() as uow:
-        rows = queries.read_open_classes(uow.connection, query.start, query.end)
+        rows = queries.read_open_classes(uow.connection, query.start, query.end, query.series_id)
     return {"data": [public_class_data(row) for row in rows]}
 
 

@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
 from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER
-from .tables import booking_logs, bookings, command_keys
+from .tables import booking_logs, bookings, command_keys, series
 
 # Statements on the booking path are built once: building one costs about as much CPU as
 # executing it, and a booking runs several.
@@ -84,11 +84,21 @@ def read_seat_bookings(conn: Connection, class_id: UUID) -> Sequence[RowMapping]
     return conn.execute(query).mappings().all()
 
 
+def insert_bookings(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(_INSERT_BOOKING, list(rows))
+
+
 def read_open_classes(
-    conn: Connection, start: datetime | None, end: datetime | None
+    conn: Connection,
+    start: datetime | None,
+    end: datetime | None,
+    series_id: UUID | None = None,
 ) -> Sequence[RowMapping]:
-    """Tentative classes overlapping [start, end), by start time."""
+    """Tentative classes overlapping [start, end) (of one series, if given), by start time."""
     query = select(bookings).where(bookings.c.graph == GROUP_OWNER, bookings.c.state == "tentative")
+    if series_id is not None:
+        query = query.where(bookings.c.series_id == series_id)
     if start is not None:
         query = query.where(bookings.c.ends_at > start)
     if end is not None:
@@ -180,3 +190,29 @@ def log_entry(
         "message": message,
         "created_at": now,
     }
+
+
+def open_classes_of_series(
+    conn: Connection, series_id: UUID, starting_from: datetime | None
+) -> list[UUID]:
+    """Ids of a series' tentative classes starting at or after `starting_from`, in id order.
+
+    Id order is the order their rows are then locked in, the same for every command, so two
+    commands on one series never wait on each other in a circle.
+    """
+    query = select(bookings.c.id).where(
+        bookings.c.series_id == series_id,
+        bookings.c.graph == GROUP_OWNER,
+        bookings.c.state == "tentative",
+    )
+    if starting_from is not None:
+        query = query.where(bookings.c.starts_at >= starting_from)
+    return sorted(conn.execute(query).scalars())
+
+
+def insert_series(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(series).values(**values))
+
+
+def series_exists(conn: Connection, series_id: UUID) -> bool:
+    return conn.execute(select(series.c.id).where(series.c.id == series_id)).first() is not None

@@ -95,6 +95,7 @@ bookings = Table(
     Index("ix_bookings_owner_booking_id_state", "owner_booking_id", "state"),
     Index("ix_bookings_graph_state_starts_at", "graph", "state", "starts_at"),
     Index("ix_bookings_graph_state_ends_at", "graph", "state", "ends_at"),
+    Index("ix_bookings_series_id_starts_at", "series_id", "starts_at"),
 )
 
 booking_logs = Table(
@@ -145,4 +146,16 @@ outbox = Table(
     Column("delivered_at", UtcDateTime),
     UniqueConstraint("notification_id", "channel", name="uq_outbox_notification_id_channel"),
     Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
+# A season of classes created in one command; each class carries its series_id.
+series = Table(
+    "series",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("rrule", String(500)),
+    Column("timezone", String(100), nullable=False),
+    Column("exdates", JSON, nullable=False),
+    Column("starts", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
 )
