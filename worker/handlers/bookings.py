@@ -6,19 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import Connection
 
 from api_client.contract.durations import parse_duration_s
 from api_client.contract.requests import GroupCustomerBooking, GroupOwnerBooking
-from api_client.errors import ConflictError, NotFoundError
 
-from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER, OWNER_GRAPH
-from ..domain.notifications import notices_for
-from ..domain.seats import ClassSnapshot, check_can_book
-from ..outbox import CommandTx, StagedDelivery, customer_of, owner_of, stage
+from ..domain.graphs import GROUP_OWNER, OWNER_GRAPH
+from ..domain.seats import check_can_book
+from ..outbox import CommandTx, StagedDelivery
 from ..presenter import booking_data
 from ..storage import queries
-from ..storage.seat_guard import overwrite_seats_unguarded, take_seats
+from .allocation import allocate, class_for_booking, snapshot_of
 from .deps import HandlerDeps
 from .idempotency import Result, apply_once
 
@@ -99,61 +97,11 @@ def class_values(
 def _book_seats(
     tx: CommandTx, body: GroupCustomerBooking, deps: HandlerDeps, now: datetime
 ) -> Result:
-    conn, guarded = tx.connection, deps.seat_guard_enabled
-    class_id = body.related.owner_booking_id
-    seats = body.requested_seats
-    # The row lock orders this command after any other that changes the class's seats.
-    klass = queries.read_booking(conn, class_id, for_update=guarded)
-    if klass is None or klass["graph"] != GROUP_OWNER:
-        raise NotFoundError(f"no class with id {class_id}")
-    check_can_book(_snapshot(klass), seats, now)
-    if guarded:
-        if not take_seats(conn, class_id, seats, now):
-            _explain_refused_take(conn, class_id, seats, now)
-    else:
-        overwrite_seats_unguarded(conn, class_id, klass["current_seats"] + seats, now)
-
-    values: dict[str, Any] = {
-        "id": uuid.uuid4(),
-        "graph": CUSTOMER_GRAPH.name,
-        "state": CUSTOMER_GRAPH.initial_state,
-        "created_at": now,
-        "updated_at": now,
-        "owner_booking_id": class_id,
-        "seats": seats,
-        "customer_name": body.customer.name,
-        "customer_email": body.customer.email,
-    }
-    queries.insert_booking(conn, values)
-    queries.append_logs(
-        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
-    )
-    klass_after = {**klass, "current_seats": klass["current_seats"] + seats}
-    notices = notices_for(
-        "create", owner=owner_of(klass), customer=customer_of(values), message=None
-    )
-    stage(tx, [(values, notices)], klass=klass_after, channels=deps.channels, now=now)
+    klass = class_for_booking(tx.connection, body.related.owner_booking_id, deps)
+    check_can_book(snapshot_of(klass), body.requested_seats, now)
+    values, klass_after = allocate(tx, klass, body.requested_seats, body.customer, deps, now)
     data = booking_data(values, klass=klass_after, include=DETAIL, related=[klass_after])
     return {"data": data}
-
-
-def _explain_refused_take(conn: Connection, class_id: uuid.UUID, seats: int, now: datetime) -> None:
-    """The guarded update took nothing: say why, from the row as it is now."""
-    klass = queries.read_booking(conn, class_id)
-    assert klass is not None
-    check_can_book(_snapshot(klass), seats, now)
-    raise ConflictError("the class changed while seats were being booked; try again")
-
-
-def _snapshot(klass: RowMapping) -> ClassSnapshot:
-    return ClassSnapshot(
-        state=klass["state"],
-        start=klass["starts_at"],
-        max_seats=klass["max_seats"],
-        current_seats=klass["current_seats"],
-        min_booking_s=klass["min_booking_s"],
-        max_booking_s=klass["max_booking_s"],
-    )
 
 
 def _seconds(duration: str | None) -> int | None:

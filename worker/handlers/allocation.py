@@ -1,0 +1,90 @@
+"""Seat allocation inside a command's transaction: the database guard, the row, logs, notices."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping
+
+from api_client.contract.requests import Person
+from api_client.errors import ConflictError, NotFoundError
+
+from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER
+from ..domain.notifications import notices_for
+from ..domain.seats import ClassSnapshot, check_can_book
+from ..outbox import CommandTx, customer_of, owner_of, stage
+from ..storage import queries
+from ..storage.seat_guard import overwrite_seats_unguarded, take_seats
+from .deps import HandlerDeps
+
+
+def class_for_booking(conn: Connection, class_id: uuid.UUID, deps: HandlerDeps) -> RowMapping:
+    """The class, its row locked: this command is ordered after any other on its seats."""
+    klass = queries.read_booking(conn, class_id, for_update=deps.seat_guard_enabled)
+    if klass is None or klass["graph"] != GROUP_OWNER:
+        raise NotFoundError(f"no class with id {class_id}")
+    return klass
+
+
+def snapshot_of(klass: Mapping[Any, Any]) -> ClassSnapshot:
+    return ClassSnapshot(
+        state=klass["state"],
+        start=klass["starts_at"],
+        max_seats=klass["max_seats"],
+        current_seats=klass["current_seats"],
+        min_booking_s=klass["min_booking_s"],
+        max_booking_s=klass["max_booking_s"],
+    )
+
+
+def allocate(
+    tx: CommandTx,
+    klass: RowMapping,
+    seats: int,
+    customer: Person,
+    deps: HandlerDeps,
+    now: datetime,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Take `seats` (already judged bookable) and write the seat booking; (booking, class after).
+
+    The guarded statement re-checks the seats against the row as it is, so an expired lock
+    cannot oversell.
+    """
+    conn, class_id = tx.connection, klass["id"]
+    if deps.seat_guard_enabled:
+        if not take_seats(conn, class_id, seats, now):
+            _explain_refused_take(conn, class_id, seats, now)
+    else:
+        overwrite_seats_unguarded(conn, class_id, klass["current_seats"] + seats, now)
+    values: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "graph": CUSTOMER_GRAPH.name,
+        "state": CUSTOMER_GRAPH.initial_state,
+        "created_at": now,
+        "updated_at": now,
+        "owner_booking_id": class_id,
+        "seats": seats,
+        "customer_name": customer.name,
+        "customer_email": customer.email,
+    }
+    queries.insert_booking(conn, values)
+    queries.append_logs(
+        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
+    )
+    klass_after = {**klass, "current_seats": klass["current_seats"] + seats}
+    notices = notices_for(
+        "create", owner=owner_of(klass), customer=customer_of(values), message=None
+    )
+    stage(tx, [(values, notices)], klass=klass_after, channels=deps.channels, now=now)
+    return values, klass_after
+
+
+def _explain_refused_take(conn: Connection, class_id: uuid.UUID, seats: int, now: datetime) -> None:
+    """The guarded update took nothing: say why, from the row as it is now."""
+    klass = queries.read_booking(conn, class_id)
+    assert klass is not None
+    check_can_book(snapshot_of(klass), seats, now)
+    raise ConflictError("the class changed while seats were being booked; try again")
