@@ -1,1 +1,1 @@
-"""Benchmarks on real services: booking throughput (`run`) and lifecycle jobs (`lifecycle`)."""
+"""Benchmarks on real services: throughput (`run`), lifecycle jobs (`lifecycle`), `series`."""

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from uuid import UUID
 
 from redis import Redis
@@ -36,6 +36,15 @@ class ClassLocks:
         self._wait_s = wait_s
         self._poll_s = poll_s
         self.enabled = enabled
+
+    @contextmanager
+    def holding_all(self, class_ids: Iterable[UUID]) -> Iterator[None]:
+        """The locks of several classes, always taken in sorted order, so that two commands
+        wanting overlapping sets cannot each hold one the other waits for."""
+        with ExitStack() as stack:
+            for class_id in sorted(set(class_ids), key=str):
+                stack.enter_context(self.holding(class_id))
+            yield
 
     @contextmanager
     def holding(self, class_id: UUID) -> Iterator[None]:

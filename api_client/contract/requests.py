@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from .durations import parse_duration_s
@@ -112,8 +113,17 @@ class GroupOwnerBooking(ContractModel):
 
 
 class CustomerRelated(ContractModel):
-    owner_booking_id: UUID
+    """The class booked (owner_booking_id), or a whole series at once (series_id: a term)."""
+
+    owner_booking_id: UUID | None = None
+    series_id: UUID | None = None
     seats: SeatCount | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CustomerRelated:
+        if (self.owner_booking_id is None) == (self.series_id is None):
+            raise ValueError("needs owner_booking_id (one class) or series_id (a term), not both")
+        return self
 
 
 class GroupCustomerBooking(ContractModel):

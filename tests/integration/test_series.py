@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api_client import BookingClient, InvalidRequestError, NotFoundError
+from api_client import BookingClient, ConflictError, InvalidRequestError, NotFoundError
 from tests.support.bodies import class_body, seat_body
 
 pytestmark = pytest.mark.integration
@@ -98,3 +98,50 @@ def test_a_series_replayed_with_its_key_is_created_once(client: BookingClient) -
 def test_cancelling_an_unknown_series_is_not_found(client: BookingClient) -> None:
     with pytest.raises(NotFoundError):
         client.cancel_series(str(uuid.uuid4()))
+
+
+def test_a_term_booking_takes_the_same_seats_in_every_open_class_of_the_series(
+    client: BookingClient,
+) -> None:
+    rule = {"rrule": "FREQ=WEEKLY;COUNT=4", "timezone": "UTC"}
+    term = client.create_recurring(series_body(next_friday(17), rule, "Term"))["data"]
+    client.cancel(term["bookings"][2]["id"])  # one week off: not part of the term any more
+
+    booked = client.create_booking(
+        {
+            "graph": "group_customer",
+            "related": {"series_id": term["series_id"], "seats": 2},
+            "customer": {"name": "Marty McFly", "email": "marty@mcfly.example"},
+        }
+    )["data"]
+
+    assert booked["series_id"] == term["series_id"]
+    assert [b["owner_booking_id"] for b in booked["bookings"]] == [
+        term["bookings"][i]["id"] for i in (0, 1, 3)
+    ]
+    assert {b["seats"] for b in booked["bookings"]} == {2}
+
+
+def test_a_term_booking_with_one_full_week_is_refused_whole(client: BookingClient) -> None:
+    rule = {"rrule": "FREQ=WEEKLY;COUNT=5", "timezone": "UTC"}
+    body = series_body(next_friday(17), rule, "Popular term")
+    body["settings"]["max_seats"] = 3
+    term = client.create_recurring(body)["data"]
+    full_week = term["bookings"][3]
+    client.create_booking(seat_body(full_week["id"], 2, name="Biff Tannen"))
+
+    with pytest.raises(ConflictError) as refused:
+        client.create_booking(
+            {
+                "graph": "group_customer",
+                "related": {"series_id": term["series_id"], "seats": 2},
+                "customer": {"name": "Marty McFly", "email": "marty@mcfly.example"},
+            }
+        )
+
+    assert full_week["id"] in refused.value.message
+    seats_taken = [
+        c["attributes"]["group_booking"]["current_seats"]
+        for c in client.list_groups(series_id=term["series_id"])["data"]
+    ]
+    assert seats_taken == [0, 0, 0, 2, 0]  # nothing booked in the other weeks either

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from .errors import ClassNotOpenError, NotEnoughSeatsError, SeatsExceedClassError
+from .errors import (
+    BookingWindowClosedError,
+    ClassNotOpenError,
+    NotEnoughSeatsError,
+    SeatsExceedClassError,
+)
 from .graphs import OWNER_GRAPH
 from .windows import BookingWindow
 
@@ -35,3 +40,15 @@ def check_can_book(klass: ClassSnapshot, requested: int, now: datetime) -> None:
     BookingWindow.for_class(klass.start, klass.min_booking_s, klass.max_booking_s).check_open(now)
     if requested > klass.seats_left:
         raise NotEnoughSeatsError(requested, klass.seats_left)
+
+
+def is_bookable_now(klass: ClassSnapshot, now: datetime) -> bool:
+    """Open, and inside its booking window: what a term booking takes seats in."""
+    if klass.state != OWNER_GRAPH.initial_state:
+        return False
+    window = BookingWindow.for_class(klass.start, klass.min_booking_s, klass.max_booking_s)
+    try:
+        window.check_open(now)
+    except BookingWindowClosedError:
+        return False
+    return True

@@ -19,6 +19,7 @@ from ..storage import queries
 from .allocation import allocate, class_for_booking, snapshot_of
 from .deps import HandlerDeps
 from .idempotency import Result, apply_once
+from .term import book_term
 
 DETAIL = ("attributes", "related_bookings")
 
@@ -36,6 +37,9 @@ def create_booking(
             now=now,
             apply=lambda tx: _create_class(tx.connection, body, now),
         )
+    if body.related.series_id is not None:
+        return book_term(key, body, deps=deps, now=now)
+    assert body.related.owner_booking_id is not None
     staged: list[StagedDelivery] = []
     with deps.locks.holding(body.related.owner_booking_id):
         result = apply_once(
@@ -97,6 +101,7 @@ def class_values(
 def _book_seats(
     tx: CommandTx, body: GroupCustomerBooking, deps: HandlerDeps, now: datetime
 ) -> Result:
+    assert body.related.owner_booking_id is not None
     klass = class_for_booking(tx.connection, body.related.owner_booking_id, deps)
     check_can_book(snapshot_of(klass), body.requested_seats, now)
     values, klass_after = allocate(tx, klass, body.requested_seats, body.customer, deps, now)
