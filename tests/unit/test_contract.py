@@ -170,7 +170,6 @@ def test_max_seats_must_be_a_json_integer_not_a_string_float_or_bool(
         ("owner_body", ("settings", "max_seats")),
         ("owner_body", ("settings",)),
         ("owner_body", ("event",)),
-        ("customer_body", ("related", "owner_booking_id")),
         ("customer_body", ("related",)),
         ("customer_body", ("customer",)),
         ("customer_body", ("customer", "name")),
@@ -487,3 +486,13 @@ def test_an_idempotency_key_that_is_empty_long_spaced_or_not_ascii_is_refused(
     key: object,
 ) -> None:
     assert list(refusal(ENVELOPE, {"idempotency_key": key})) == ["idempotency_key"]
+
+
+def test_a_seat_booking_names_one_class_or_one_series_not_neither(
+    customer_body: dict[str, Any],
+) -> None:
+    body = {**customer_body, "related": {}}
+
+    assert refusal(BODY, body) == {
+        "related": ["needs owner_booking_id (one class) or series_id (a term), not both"]
+    }
