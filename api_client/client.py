@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,13 +19,14 @@ from .contract.requests import (
     ActionRequest,
     BookingBody,
     BookingQuery,
+    BulkCreate,
     CommandEnvelope,
     GroupsQuery,
     NotificationsRetry,
     SeriesCancel,
 )
 from .contract.validation import validate
-from .errors import BookingError, ResultTimeoutError, WorkerFailureError
+from .errors import BookingError, InvalidRequestError, ResultTimeoutError, WorkerFailureError
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 _BOOKING_BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
@@ -36,6 +37,7 @@ _ENVELOPE: TypeAdapter[CommandEnvelope] = TypeAdapter(CommandEnvelope)
 _RETRY: TypeAdapter[NotificationsRetry] = TypeAdapter(NotificationsRetry)
 _SERIES: TypeAdapter[GroupOwnerSeries] = TypeAdapter(GroupOwnerSeries)
 _SERIES_CANCEL: TypeAdapter[SeriesCancel] = TypeAdapter(SeriesCancel)
+_BULK: TypeAdapter[BulkCreate] = TypeAdapter(BulkCreate)
 
 
 class PendingResult:
@@ -149,6 +151,37 @@ class BookingClient:
         kwargs = request.model_dump(mode="json")
         return self._submit(tasks.CANCEL_SERIES, kwargs, idempotency_key).result()
 
+    def bulk_create(
+        self,
+        bodies: Sequence[dict[str, Any]],
+        all_or_nothing: bool = True,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Many class and seat bookings in one command (Timekit's POST /bookings/bulk).
+
+        All or nothing: one refusal (or one invalid body) undoes everything, and the error
+        names the item (`items.<index>.<field>`). Otherwise `{"data": [outcome, ...]}` in the
+        order given, each `{"data": ...}` or an error with its status; invalid bodies are
+        reported in that list without being sent.
+        """
+        checked = [_checked(body) for body in bodies]
+        invalid = {i: outcome for i, outcome in enumerate(checked) if isinstance(outcome, dict)}
+        if all_or_nothing and invalid:
+            raise InvalidRequestError(errors=_item_errors(invalid))
+        items = [
+            {"index": i, "body": body.model_dump(mode="json")}
+            for i, body in enumerate(checked)
+            if not isinstance(body, dict)
+        ]
+        if not items:
+            return {"data": [invalid[i] for i in range(len(bodies))]}
+        request = validate(_BULK, {"items": items, "all_or_nothing": all_or_nothing})
+        sent = self._submit(tasks.BULK_CREATE, request.model_dump(mode="json"), idempotency_key)
+        answered = iter(sent.result()["data"])
+        return {
+            "data": [invalid[i] if i in invalid else next(answered) for i in range(len(bodies))]
+        }
+
     def submit_booking(
         self, body: dict[str, Any], idempotency_key: str | None = None
     ) -> PendingResult:
@@ -231,3 +264,19 @@ class BookingClient:
         # result backend answer a replay with a different body as if it were the first.
         async_result = self._app.send_task(task_name, kwargs=kwargs, queue=tasks.QUEUE)
         return PendingResult(async_result, idempotency_key, self.timeout_s)
+
+
+def _checked(body: dict[str, Any]) -> Any:
+    """The validated body, or its refusal as an outcome dict."""
+    try:
+        return validate(_BOOKING_BODY, body)
+    except InvalidRequestError as refusal:
+        return refusal.to_result()
+
+
+def _item_errors(invalid: dict[int, dict[str, Any]]) -> dict[str, list[str]]:
+    return {
+        f"items.{index}.{field}": messages
+        for index, outcome in invalid.items()
+        for field, messages in outcome["errors"].items()
+    }

@@ -60,10 +60,10 @@ def render_table(report: dict[str, Any]) -> str:
     body.append((*_cells(report["series"]), "-", "(measured)"))
     table = render_grid(header, body, text_columns=(0, 5))
     notes = [
-        f"target: {report['target']}, the issue's baseline (each command awaited in turn);",
+        f"target: {report['target']}, the issue's baseline (each awaited in turn);",
         "  the pipelined singles (all submitted, then all collected) are context only",
-        "speed-up = baseline seconds / series seconds; order: warm-up (uncounted), sequential, "
-        "pipelined, series (last, on the fullest tables)",
+        "speed-up = baseline seconds / series seconds, the same classes each way",
+        "order: warm-up (uncounted), sequential, pipelined, then the series on the fullest tables",
         f"run took {report['duration_s']:.1f} s in all",
     ]
     return "\n".join([settings_line(report["settings"]), "", table, "", *notes])

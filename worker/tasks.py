@@ -18,6 +18,7 @@ from api_client.contract.requests import (
     ActionRequest,
     BookingBody,
     BookingQuery,
+    BulkCreate,
     GroupsQuery,
     SeriesCancel,
 )
@@ -39,6 +40,7 @@ _BOOKING_QUERY = TypeAdapter(BookingQuery)
 _GROUPS_QUERY = TypeAdapter(GroupsQuery)
 _SERIES = TypeAdapter(GroupOwnerSeries)
 _SERIES_CANCEL = TypeAdapter(SeriesCancel)
+_BULK = TypeAdapter(BulkCreate)
 
 Result = dict[str, Any]
 
@@ -131,6 +133,21 @@ def cancel_series(self: Task, idempotency_key: str, **request: Any) -> Result:
             idempotency_key, validate(_SERIES_CANCEL, request), deps=_deps(), now=datetime.now(UTC)
         ),
     )
+
+
+@app.task(name=names.BULK_CREATE, base=BookingTask, bind=True)
+def bulk_create(self: Task, idempotency_key: str, **request: Any) -> Result:
+    def call() -> Result:
+        bulk = validate(_BULK, request)
+        return handlers.bulk_create(
+            idempotency_key,
+            [(item.index, item.body) for item in bulk.items],
+            all_or_nothing=bulk.all_or_nothing,
+            deps=_deps(),
+            now=datetime.now(UTC),
+        )
+
+    return _run(self, call)
 
 
 @app.task(name=names.GET_BOOKING, base=BookingTask, bind=True)

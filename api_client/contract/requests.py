@@ -195,3 +195,18 @@ class SeriesCancel(ContractModel):
     series_id: UUID
     message: Message | None = None
     from_: UtcDatetime | None = None
+
+
+MAX_BULK_ITEMS = 1_000
+
+
+class BulkItem(ContractModel):
+    """One body of a bulk command and its place in the caller's list."""
+
+    index: Annotated[int, Strict(), Field(ge=0, lt=MAX_BULK_ITEMS)]
+    body: BookingBody
+
+
+class BulkCreate(ContractModel):
+    items: Annotated[list[BulkItem], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
+    all_or_nothing: Annotated[bool, Strict()] = True

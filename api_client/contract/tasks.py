@@ -8,5 +8,6 @@ PING = "bookings.ping"
 RETRY_NOTIFICATIONS = "bookings.retry_notifications"
 CREATE_RECURRING = "bookings.create_recurring"
 CANCEL_SERIES = "bookings.cancel_series"
+BULK_CREATE = "bookings.bulk_create"
 
 QUEUE = "bookings"

@@ -35,7 +35,7 @@ def create_booking(
             command="create_class",
             request=request,
             now=now,
-            apply=lambda tx: _create_class(tx.connection, body, now),
+            apply=lambda tx: create_class(tx.connection, body, now),
         )
     if body.related.series_id is not None:
         return book_term(key, body, deps=deps, now=now)
@@ -48,14 +48,14 @@ def create_booking(
             command="book_seats",
             request=request,
             now=now,
-            apply=lambda tx: _book_seats(tx, body, deps, now),
+            apply=lambda tx: book_seats(tx, body, deps, now),
             on_commit=staged.extend,
         )
     deps.dispatch(staged)  # after the lock is released: others may book meanwhile
     return result
 
 
-def _create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> Result:
+def create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> Result:
     values = class_values(body, start=body.event.start, end=body.event.end, now=now)
     queries.insert_booking(conn, values)
     queries.append_logs(
@@ -98,7 +98,7 @@ def class_values(
     }
 
 
-def _book_seats(
+def book_seats(
     tx: CommandTx, body: GroupCustomerBooking, deps: HandlerDeps, now: datetime
 ) -> Result:
     assert body.related.owner_booking_id is not None

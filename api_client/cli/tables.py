@@ -1,0 +1,113 @@
+"""Tables of classes and bookings, of an import's outcomes, and of refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from ..errors import BookingError
+from .cells import cell, event_info, moment, seats
+from .imports import Outcome
+
+
+def groups_table(response: dict[str, Any]) -> RenderableType:
+    """`list`: the open classes, by start."""
+    groups = response["data"]
+    if not groups:
+        return Text("No open classes.")
+    table = Table(caption=f"{len(groups)} open class{'es' if len(groups) != 1 else ''}")
+    for header in ("start", "what", "where", "seats taken/max", "id"):
+        table.add_column(header, no_wrap=header in ("start", "id"))
+    for group in groups:
+        event = event_info(group)
+        table.add_row(
+            cell(moment(event.get("start"))),
+            cell(event.get("what")),
+            cell(event.get("where")),
+            cell(seats(group)),
+            cell(group["id"]),
+        )
+    return table
+
+
+def created_table(response: dict[str, Any]) -> RenderableType:
+    """`create` of one body: the booking, or every class of the series."""
+    data = response["data"]
+    if "series_id" in data and "bookings" in data:
+        return bookings_table(data["bookings"], title=f"Series {data['series_id']}")
+    return bookings_table([data])
+
+
+def bookings_table(
+    bookings: list[dict[str, Any]], *, numbers: list[int] | None = None, title: str | None = None
+) -> Table:
+    """id / what / start / seats / state, with each row's item number in an import."""
+    table = Table(title=title)
+    headers = ("id", "what", "start", "seats", "state")
+    for header in ("#", *headers) if numbers is not None else headers:
+        table.add_column(header, no_wrap=header in ("id", "start"))
+    for index, booking in enumerate(bookings):
+        event = event_info(booking)
+        row = [
+            cell(booking["id"]),
+            cell(event.get("what")),
+            cell(moment(event.get("start"))),
+            cell(seats(booking)),
+            cell(booking.get("state")),
+        ]
+        table.add_row(*([cell(numbers[index])] if numbers is not None else []), *row)
+    return table
+
+
+def import_table(outcomes: list[Outcome]) -> Table:
+    """The bookings an import created, each beside the number of its item in the file."""
+    bookings: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    for outcome in outcomes:
+        if outcome.response is None:
+            continue
+        data = outcome.response["data"]
+        created = data["bookings"] if "bookings" in data else [data]
+        bookings.extend(created)
+        numbers.extend([outcome.number] * len(created))
+    imported = sum(outcome.error is None for outcome in outcomes)
+    table = bookings_table(bookings, numbers=numbers)
+    table.caption = f"{imported} of {len(outcomes)} items imported"
+    return table
+
+
+def failures_table(outcomes: list[Outcome]) -> Table:
+    """Each refused item: its number, status and every field's messages."""
+    failed = [outcome for outcome in outcomes if outcome.error is not None]
+    table = Table(title=f"{len(failed)} of {len(outcomes)} items failed", title_justify="left")
+    for header in ("#", "status", "field", "message"):
+        table.add_column(header)
+    for outcome in failed:
+        assert outcome.error is not None
+        for field, message in error_messages(outcome.error):
+            table.add_row(cell(outcome.number), cell(outcome.error.status), cell(field), cell(message))
+    return table
+
+
+def error_report(error: BookingError) -> RenderableType:
+    """A refusal on its own: the status, then one line per field and message."""
+    lines = [Text(f"error {error.status}: {_kind(error)}", style="bold red")]
+    for field, message in error_messages(error):
+        lines.append(Text(f"  {field}: {message}" if field else f"  {message}"))
+    return Group(*lines)
+
+
+def error_messages(error: BookingError) -> list[tuple[str, str]]:
+    """(field, message) pairs; the field is '' for an error about the request as a whole."""
+    if not error.errors:
+        return [("", error.message)]
+    return [(field, message) for field, messages in error.errors.items() for message in messages]
+
+
+def _kind(error: BookingError) -> str:
+    """The class's docstring says what the status means, in a few words."""
+    doc = (type(error).__doc__ or "").strip().split(":")[0].rstrip(".")
+    return doc[:1].lower() + doc[1:] if doc else "request refused"
