@@ -70,7 +70,7 @@ def import_table(outcomes: list[Outcome]) -> Table:
         if outcome.response is None:
             continue
         data = outcome.response["data"]
-        created = data["bookings"] if "bookings" in data else [data]
+        created = data.get("bookings", [data])
         bookings.extend(created)
         numbers.extend([outcome.number] * len(created))
     imported = sum(outcome.error is None for outcome in outcomes)
@@ -87,14 +87,15 @@ def failures_table(outcomes: list[Outcome]) -> Table:
         table.add_column(header)
     for outcome in failed:
         assert outcome.error is not None
+        number, status = outcome.number, outcome.error.status
         for field, message in error_messages(outcome.error):
-            table.add_row(cell(outcome.number), cell(outcome.error.status), cell(field), cell(message))
+            table.add_row(cell(number), cell(status), cell(field), cell(message))
     return table
 
 
 def error_report(error: BookingError) -> RenderableType:
     """A refusal on its own: the status, then one line per field and message."""
-    lines = [Text(f"error {error.status}: {_kind(error)}", style="bold red")]
+    lines = [Text(f"{type(error).__name__} ({error.status})", style="bold red")]
     for field, message in error_messages(error):
         lines.append(Text(f"  {field}: {message}" if field else f"  {message}"))
     return Group(*lines)
@@ -105,9 +106,3 @@ def error_messages(error: BookingError) -> list[tuple[str, str]]:
     if not error.errors:
         return [("", error.message)]
     return [(field, message) for field, messages in error.errors.items() for message in messages]
-
-
-def _kind(error: BookingError) -> str:
-    """The class's docstring says what the status means, in a few words."""
-    doc = (type(error).__doc__ or "").strip().split(":")[0].rstrip(".")
-    return doc[:1].lower() + doc[1:] if doc else "request refused"

@@ -1,0 +1,508 @@
+"""The `bookings` command against a stand-in client: parsing, tables, JSON and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api_client import ConflictError, InvalidRequestError, NotFoundError
+from api_client.cli import main
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TITLE = "Doc Brown's Friday Yoga Class"
+CREATED_AT = "2030-09-01T12:00:00+00:00"
+
+
+def class_body(what: str = TITLE, max_seats: int = 20, start: str = "2030-09-06") -> dict[str, Any]:
+    return {
+        "graph": "group_owner",
+        "settings": {"max_seats": max_seats},
+        "event": {
+            "start": f"{start}T07:00:00+00:00",
+            "end": f"{start}T08:00:00+00:00",
+            "what": what,
+            "where": "Sesame St",
+            "calendar_id": "studio-1",
+        },
+    }
+
+
+def series_body() -> dict[str, Any]:
+    body = class_body()
+    body["recurrence"] = {"starts": ["2030-09-06T07:00:00+00:00", "2030-09-13T07:00:00+00:00"]}
+    return body
+
+
+class FakePending:
+    """Stands in for PendingResult: the answer is worked out when it is collected."""
+
+    def __init__(self, answer: Callable[[], dict[str, Any]]) -> None:
+        self._answer = answer
+
+    def result(self, timeout_s: float | None = None) -> dict[str, Any]:
+        return self._answer()
+
+
+class FakeClient:
+    """A test double of BookingClient: keeps classes in a dict and records every call.
+
+    A class titled "Full" is refused by the "worker" (409) when its answer is collected; a
+    max_seats below 1 is refused by the "client's validation" (422) when it is submitted.
+    """
+
+    def __init__(self) -> None:
+        self.bookings: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[Any, ...]] = []
+        self.closed = False
+
+    def create_booking(self, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
+        self.calls.append(("create_booking", idempotency_key))
+        return self.submit_booking(body, idempotency_key).result()
+
+    def submit_booking(self, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
+        self.calls.append(("submit_booking", idempotency_key))
+        if body["settings"]["max_seats"] < 1:
+            raise InvalidRequestError(
+                errors={"settings.max_seats": ["Input should be greater than or equal to 1"]}
+            )
+        return FakePending(lambda: self._create(body))
+
+    def create_recurring(self, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
+        self.calls.append(("create_recurring", idempotency_key))
+        series_id = str(uuid.uuid4())
+        starts = body["recurrence"]["starts"]
+        created = [self._create({**body, "event": {**body["event"], "start": s}}) for s in starts]
+        for booking in created:
+            booking["data"]["series_id"] = series_id
+        return {"data": {"series_id": series_id, "bookings": [c["data"] for c in created]}}
+
+    def list_groups(self, start: Any = None, end: Any = None, series_id: Any = None) -> Any:
+        self.calls.append(("list_groups", start, end, series_id))
+        return {"data": [booking for booking in self.bookings.values()]}
+
+    def get_booking(self, booking_id: str, include: Any = ()) -> Any:
+        self.calls.append(("get_booking", booking_id, include))
+        if booking_id not in self.bookings:
+            raise NotFoundError(f"no booking with id {booking_id}")
+        data = dict(self.bookings[booking_id])
+        if "logs" in include:
+            data["logs"] = [_log("create", None, "tentative", None)]
+        return {"data": data}
+
+    def cancel(self, booking_id: str, message: str | None = None) -> Any:
+        return self._cancel("cancel", booking_id, message)
+
+    def cancel_by_owner(self, booking_id: str, message: str | None = None) -> Any:
+        return self._cancel("cancel_by_owner", booking_id, message)
+
+    def cancel_by_customer(self, booking_id: str, message: str | None = None) -> Any:
+        return self._cancel("cancel_by_customer", booking_id, message)
+
+    def cancel_series(self, series_id: str, message: str | None = None, from_: Any = None) -> Any:
+        self.calls.append(("cancel_series", series_id, message, from_))
+        return {"data": {"series_id": series_id, "cancelled": ["c-1", "c-2"]}}
+
+    def close(self) -> None:
+        self.closed = True
+
+    def add_class(self, what: str = TITLE, current_seats: int = 0, max_seats: int = 20) -> str:
+        booking = self._create(class_body(what, max_seats))["data"]
+        booking["attributes"]["group_booking"]["current_seats"] = current_seats
+        return str(booking["id"])
+
+    def _create(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body["event"]["what"] == "Full":
+            raise ConflictError("the studio is booked at that time")
+        booking_id = str(uuid.uuid4())
+        self.bookings[booking_id] = {
+            "id": booking_id,
+            "state": "tentative",
+            "graph": "group_owner",
+            "completed": False,
+            "created_at": CREATED_AT,
+            "updated_at": CREATED_AT,
+            "available_actions": ["cancel", "complete"],
+            "attributes": {
+                "event_info": {**body["event"], "description": None},
+                "group_booking": {"current_seats": 0, "max_seats": body["settings"]["max_seats"]},
+            },
+        }
+        return {"data": self.bookings[booking_id]}
+
+    def _cancel(self, method: str, booking_id: str, message: str | None) -> Any:
+        self.calls.append((method, booking_id, message))
+        self.bookings[booking_id]["state"] = "cancelled"
+        return {"data": self.bookings[booking_id]}
+
+
+def _log(action: str, from_state: str | None, to_state: str, message: str | None) -> Any:
+    return {
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "message": message,
+        "created_at": CREATED_AT,
+    }
+
+
+@pytest.fixture
+def fake() -> FakeClient:
+    return FakeClient()
+
+
+@pytest.fixture
+def run(fake: FakeClient) -> Callable[..., int]:
+    """`bookings ARGS...` with the fake client; the factory's arguments are kept on `fake`."""
+
+    def factory(redis_url: str | None, timeout_s: float) -> FakeClient:
+        fake.calls.append(("factory", redis_url, timeout_s))
+        return fake
+
+    return lambda *argv: main(list(argv), client_factory=factory)
+
+
+def write_json(tmp_path: Path, value: Any) -> str:
+    path = tmp_path / "bodies.json"
+    path.write_text(json.dumps(value), encoding="utf-8")
+    return str(path)
+
+
+# list -----------------------------------------------------------------------------------------
+
+
+def test_list_shows_each_open_class_with_its_title_and_seats_taken(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class(current_seats=3, max_seats=20)
+
+    assert run("list") == 0
+
+    out = capsys.readouterr().out
+    assert TITLE in out
+    assert "3/20" in out
+    assert class_id in out
+    assert "Fri 2030-09-06 07:00 UTC" in out
+
+
+def test_list_passes_the_range_and_the_series_to_the_client(
+    run: Callable[..., int], fake: FakeClient
+) -> None:
+    run("list", "--start", "2030-09-01T00:00:00Z", "--end", "2030-10-01T00:00:00Z", "--series", "s")
+
+    assert ("list_groups", "2030-09-01T00:00:00Z", "2030-10-01T00:00:00Z", "s") in fake.calls
+
+
+def test_list_says_so_when_no_class_is_open(
+    run: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("list") == 0
+
+    assert "No open classes." in capsys.readouterr().out
+
+
+def test_list_with_json_prints_the_raw_response_and_nothing_else(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.add_class(current_seats=3)
+
+    assert run("--json", "list") == 0
+
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {"data": list(fake.bookings.values())}
+
+
+def test_the_global_options_may_also_follow_the_subcommand(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("list", "--json", "--redis-url", "redis://elsewhere:6379/3", "--timeout", "5") == 0
+
+    assert json.loads(capsys.readouterr().out) == {"data": []}
+    assert ("factory", "redis://elsewhere:6379/3", 5.0) in fake.calls
+
+
+def test_without_options_the_client_chooses_the_redis_url_and_waits_30_s(
+    run: Callable[..., int], fake: FakeClient
+) -> None:
+    run("list")
+
+    assert ("factory", None, 30.0) in fake.calls
+    assert fake.closed
+
+
+def test_a_title_with_brackets_is_printed_as_written_not_as_markup(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.add_class(what="[bold]Yoga[/bold] [beginners]")
+
+    run("list")
+
+    assert "[bold]Yoga[/bold] [beginners]" in capsys.readouterr().out
+
+
+# create ---------------------------------------------------------------------------------------
+
+
+def test_create_of_one_class_prints_its_row_and_passes_the_key(
+    run: Callable[..., int], fake: FakeClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = write_json(tmp_path, class_body(max_seats=12))
+
+    assert run("create", file, "--idempotency-key", "order-1985") == 0
+
+    out = capsys.readouterr().out
+    assert TITLE in out and "0/12" in out and "tentative" in out
+    assert ("create_booking", "order-1985") in fake.calls
+
+
+def test_a_body_with_a_recurrence_creates_a_series(
+    run: Callable[..., int], fake: FakeClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("create", write_json(tmp_path, series_body())) == 0
+
+    out = capsys.readouterr().out
+    assert ("create_recurring", None) in fake.calls
+    assert "Series " in out
+    assert "2030-09-06 07:00" in out and "2030-09-13 07:00" in out
+
+
+def test_dash_reads_the_body_from_stdin(
+    run: Callable[..., int],
+    fake: FakeClient,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(class_body(what="From stdin"))))
+
+    assert run("--json", "create", "-") == 0
+
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["data"]["attributes"]["event_info"]["what"] == "From stdin"
+
+
+def test_a_malformed_json_file_exits_2_with_the_parse_error(
+    run: Callable[..., int], fake: FakeClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"graph": "group_owner",\n  "settings": }', encoding="utf-8")
+
+    assert run("create", str(path)) == 2
+
+    captured = capsys.readouterr()
+    assert "not valid JSON" in captured.err
+    assert "line 2 column 15" in captured.err
+    assert captured.out == ""
+    assert not any(call[0] == "factory" for call in fake.calls), "no client for a bad file"
+
+
+def test_malformed_json_on_stdin_exits_2(
+    run: Callable[..., int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("[{"))
+
+    assert run("create", "-") == 2
+
+    assert "stdin is not valid JSON" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", ["42", '[{"graph": "group_owner"}, "two"]'])
+def test_json_that_holds_no_bodies_exits_2(
+    run: Callable[..., int], tmp_path: Path, content: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(content, encoding="utf-8")
+
+    assert run("create", str(path)) == 2
+
+    assert "object" in capsys.readouterr().err
+
+
+def test_a_missing_file_exits_2(
+    run: Callable[..., int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("create", str(tmp_path / "nowhere.json")) == 2
+
+    assert "cannot read" in capsys.readouterr().err
+
+
+# import ---------------------------------------------------------------------------------------
+
+
+def test_an_import_lists_each_failed_item_with_its_status_and_errors_and_exits_1(
+    run: Callable[..., int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bodies = [class_body(what="Monday Yoga"), class_body(max_seats=0), class_body(what="Full")]
+
+    assert run("create", write_json(tmp_path, bodies)) == 1
+
+    captured = capsys.readouterr()
+    assert "Monday Yoga" in captured.out
+    assert "1 of 3 items imported" in captured.out
+    assert "2 of 3 items failed" in captured.err
+    assert "422" in captured.err and "settings.max_seats" in captured.err
+    assert "409" in captured.err and "the studio is booked at that time" in captured.err
+
+
+def test_an_import_sends_single_bodies_without_waiting_and_series_one_by_one(
+    run: Callable[..., int], fake: FakeClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bodies = [class_body(), series_body(), class_body(what="Tuesday Pilates")]
+
+    assert run("create", write_json(tmp_path, bodies), "--idempotency-key", "term-3") == 0
+
+    methods = [call for call in fake.calls if call[0] != "factory"]
+    assert methods == [
+        ("submit_booking", "term-3-1"),
+        ("submit_booking", "term-3-3"),
+        ("create_recurring", "term-3-2"),
+    ]
+    out = capsys.readouterr().out
+    assert "3 of 3 items imported" in out
+    assert "Tuesday Pilates" in out
+
+
+def test_an_import_with_json_prints_one_outcome_per_item_in_file_order(
+    run: Callable[..., int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bodies = [class_body(what="Full"), class_body(), class_body(max_seats=0)]
+
+    assert run("--json", "create", write_json(tmp_path, bodies)) == 1
+
+    captured = capsys.readouterr()
+    first, second, third = json.loads(captured.out)
+    assert first == {"status": 409, "error": "the studio is booked at that time"}
+    assert second["data"]["attributes"]["event_info"]["what"] == TITLE
+    assert third["status"] == 422 and "settings.max_seats" in third["errors"]
+    assert captured.err == "", "no progress bar in JSON mode"
+
+
+# show and cancel ------------------------------------------------------------------------------
+
+
+def test_show_prints_the_fields_and_the_included_log(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class(current_seats=5, max_seats=12)
+
+    assert run("show", class_id, "--include", "attributes,logs") == 0
+
+    out = capsys.readouterr().out
+    assert class_id in out and TITLE in out and "5/12" in out
+    assert "cancel, complete" in out
+    assert "Log" in out and "create" in out
+    assert ("get_booking", class_id, "attributes,logs") in fake.calls
+
+
+def test_show_of_an_unknown_booking_prints_the_status_to_stderr_and_exits_1(
+    run: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("show", "b0b0b0b0-0000-4000-8000-000000000000") == 1
+
+    captured = capsys.readouterr()
+    assert "NotFoundError (404)" in captured.err
+    assert "no booking with id b0b0b0b0" in captured.err
+    assert captured.out == ""
+
+
+def test_a_refusal_with_json_prints_timekits_error_shape_on_stdout(
+    run: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("--json", "show", "missing") == 1
+
+    assert json.loads(capsys.readouterr().out) == {
+        "status": 404,
+        "error": "no booking with id missing",
+    }
+
+
+def test_a_refusal_with_field_errors_lists_each_field_on_stderr(
+    run: Callable[..., int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("create", write_json(tmp_path, class_body(max_seats=0))) == 1
+
+    err = capsys.readouterr().err
+    assert "InvalidRequestError (422)" in err
+    assert "settings.max_seats: Input should be greater than or equal to 1" in err
+
+
+@pytest.mark.parametrize(
+    ("role", "method"),
+    [
+        ([], "cancel"),
+        (["--as", "class"], "cancel"),
+        (["--as", "owner"], "cancel_by_owner"),
+        (["--as", "customer"], "cancel_by_customer"),
+    ],
+)
+def test_cancel_calls_the_method_of_the_role_with_the_message(
+    run: Callable[..., int],
+    fake: FakeClient,
+    role: list[str],
+    method: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class_id = fake.add_class()
+
+    assert run("cancel", class_id, "--message", "Studio closed", *role) == 0
+
+    assert (method, class_id, "Studio closed") in fake.calls
+    assert "cancelled" in capsys.readouterr().out
+
+
+def test_cancel_series_passes_the_message_and_the_first_moment(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("cancel-series", "s-1", "--message", "Closed", "--from", "2030-10-18T00:00:00Z")
+    assert run(*args) == 0
+
+    assert ("cancel_series", "s-1", "Closed", "2030-10-18T00:00:00Z") in fake.calls
+    assert "Cancelled 2 classes of series s-1" in capsys.readouterr().out
+
+
+# the command line itself ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["frobnicate"], ["cancel", "x", "--as", "janitor"], ["--timeout", "soon", "list"]],
+)
+def test_a_usage_error_exits_2_without_a_client(
+    run: Callable[..., int], fake: FakeClient, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(*argv) == 2
+
+    assert "usage: bookings" in capsys.readouterr().err
+    assert fake.calls == []
+
+
+def test_help_exits_0(run: Callable[..., int], capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("--help") == 0
+
+    assert "cancel-series" in capsys.readouterr().out
+
+
+def test_the_command_does_not_import_the_worker() -> None:
+    code = """
+        import sys
+        import api_client.cli
+        leaked = [m for m in sys.modules if m == "worker" or m.startswith("worker.")]
+        assert not leaked, leaked
+    """
+    outcome = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert outcome.returncode == 0, outcome.stderr
