@@ -35,12 +35,12 @@ from .runtime import current_runtime
 log = logging.getLogger(__name__)
 
 _BOOKING_BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
-_ACTION = TypeAdapter(ActionRequest)
+_ACTION: TypeAdapter[Any] = TypeAdapter(ActionRequest)
 _BOOKING_QUERY = TypeAdapter(BookingQuery)
 _GROUPS_QUERY = TypeAdapter(GroupsQuery)
-_SERIES = TypeAdapter(GroupOwnerSeries)
-_SERIES_CANCEL = TypeAdapter(SeriesCancel)
-_BULK = TypeAdapter(BulkCreate)
+_SERIES: TypeAdapter[Any] = TypeAdapter(GroupOwnerSeries)
+_SERIES_CANCEL: TypeAdapter[Any] = TypeAdapter(SeriesCancel)
+_BULK: TypeAdapter[Any] = TypeAdapter(BulkCreate)
 
 Result = dict[str, Any]
 
@@ -92,62 +92,39 @@ def _run(task: Task, call: Callable[[], Result]) -> Result:
         raise task.retry(countdown=_backoff_s(task.request.retries)) from None
 
 
+def _command(
+    task: Task, handler: Callable[..., Result], adapter: TypeAdapter[Any], key: str, payload: Any
+) -> Result:
+    """Decode the payload with the contract, run the command's handler, map its outcome."""
+    return _run(
+        task,
+        lambda: handler(key, validate(adapter, payload), deps=_deps(), now=datetime.now(UTC)),
+    )
+
+
 @app.task(name=names.CREATE_BOOKING, base=BookingTask, bind=True)
 def create_booking(self: Task, idempotency_key: str, body: dict[str, Any]) -> Result:
-    return _run(
-        self,
-        lambda: handlers.create_booking(
-            idempotency_key,
-            validate(_BOOKING_BODY, body),
-            deps=_deps(),
-            now=datetime.now(UTC),
-        ),
-    )
+    return _command(self, handlers.create_booking, _BOOKING_BODY, idempotency_key, body)
 
 
 @app.task(name=names.APPLY_ACTION, base=BookingTask, bind=True)
 def apply_action(self: Task, idempotency_key: str, **request: Any) -> Result:
-    return _run(
-        self,
-        lambda: handlers.apply_action(
-            idempotency_key, validate(_ACTION, request), deps=_deps(), now=datetime.now(UTC)
-        ),
-    )
+    return _command(self, handlers.apply_action, _ACTION, idempotency_key, request)
 
 
 @app.task(name=names.CREATE_RECURRING, base=BookingTask, bind=True)
 def create_recurring(self: Task, idempotency_key: str, body: dict[str, Any]) -> Result:
-    return _run(
-        self,
-        lambda: handlers.create_series(
-            idempotency_key, validate(_SERIES, body), deps=_deps(), now=datetime.now(UTC)
-        ),
-    )
+    return _command(self, handlers.create_series, _SERIES, idempotency_key, body)
 
 
 @app.task(name=names.CANCEL_SERIES, base=BookingTask, bind=True)
 def cancel_series(self: Task, idempotency_key: str, **request: Any) -> Result:
-    return _run(
-        self,
-        lambda: handlers.cancel_series(
-            idempotency_key, validate(_SERIES_CANCEL, request), deps=_deps(), now=datetime.now(UTC)
-        ),
-    )
+    return _command(self, handlers.cancel_series, _SERIES_CANCEL, idempotency_key, request)
 
 
 @app.task(name=names.BULK_CREATE, base=BookingTask, bind=True)
 def bulk_create(self: Task, idempotency_key: str, **request: Any) -> Result:
-    def call() -> Result:
-        bulk = validate(_BULK, request)
-        return handlers.bulk_create(
-            idempotency_key,
-            [(item.index, item.body) for item in bulk.items],
-            all_or_nothing=bulk.all_or_nothing,
-            deps=_deps(),
-            now=datetime.now(UTC),
-        )
-
-    return _run(self, call)
+    return _command(self, handlers.bulk_create, _BULK, idempotency_key, request)
 
 
 @app.task(name=names.GET_BOOKING, base=BookingTask, bind=True)

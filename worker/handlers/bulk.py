@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from api_client.contract.requests import GroupCustomerBooking, GroupOwnerBooking
+from api_client.contract.requests import BulkCreate, GroupCustomerBooking, GroupOwnerBooking
 from api_client.errors import BookingError
 
 from ..domain.errors import DomainError
@@ -19,18 +19,12 @@ from .idempotency import Result, apply_once
 Item = GroupOwnerBooking | GroupCustomerBooking
 
 
-def bulk_create(
-    key: str,
-    items: Sequence[tuple[int, Item]],
-    *,
-    all_or_nothing: bool,
-    deps: HandlerDeps,
-    now: datetime,
-) -> Result:
-    """`items` are (index in the caller's list, body). All or nothing: one transaction, one
+def bulk_create(key: str, bulk: BulkCreate, *, deps: HandlerDeps, now: datetime) -> Result:
+    """Each item carries its index in the caller's list. All or nothing: one transaction, one
     key. Otherwise each item is a command of its own under the key `<key>:<index>`, and the
     answer lists each outcome in the order given."""
-    if not all_or_nothing:
+    items = [(item.index, item.body) for item in bulk.items]
+    if not bulk.all_or_nothing:
         return {"data": [_alone(f"{key}:{index}", item, deps, now) for index, item in items]}
     bodies = [item for _index, item in items]
     classes = [b.related.owner_booking_id for b in bodies if isinstance(b, GroupCustomerBooking)]
