@@ -69,3 +69,11 @@ GRAPHS: Mapping[str, Graph] = MappingProxyType({g.name: g for g in (OWNER_GRAPH,
 
 # Seat bookings in these states hold seats in their class.
 SEAT_HOLDING_STATES = ("confirmed", "completed")
+
+# A class's action, carried to each confirmed seat booking in it: (seat action, state after).
+CASCADE_TO_SEATS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "cancel": ("cancel_by_owner", "cancelled_by_owner"),
+        "complete": ("complete", "completed"),
+    }
+)

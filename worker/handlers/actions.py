@@ -12,7 +12,7 @@ from sqlalchemy import RowMapping
 from api_client.contract.requests import ActionRequest
 from api_client.errors import ConflictError, NotFoundError
 
-from ..domain.graphs import GROUP_OWNER
+from ..domain.graphs import CASCADE_TO_SEATS, GROUP_OWNER
 from ..domain.notifications import Notice, notices_for
 from ..domain.transitions import decide_action, releases_seats
 from ..outbox import CommandTx, customer_of, owner_of, stage
@@ -20,12 +20,6 @@ from ..storage import queries
 from .deps import HandlerDeps
 from .idempotency import Result, apply_once
 from .reads import present_booking
-
-# A class's action, carried to each seat booking it holds: (seat action, seat state after).
-CASCADE = {
-    "cancel": ("cancel_by_owner", "cancelled_by_owner"),
-    "complete": ("complete", "completed"),
-}
 
 
 def apply_action(key: str, request: ActionRequest, *, deps: HandlerDeps, now: datetime) -> Result:
@@ -99,7 +93,7 @@ def _cascade_to_seat_bookings(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """The class's action carried to every confirmed seat booking in it, in a few statements."""
-    seat_action, to_state = CASCADE[request.action]
+    seat_action, to_state = CASCADE_TO_SEATS[request.action]
     moved = queries.move_seat_bookings_of_class(
         tx.connection, klass["id"], from_state="confirmed", to_state=to_state, now=now
     )
