@@ -1,0 +1,81 @@
+"""The FastAPI application: `uvicorn gateway.app:app` serves Timekit's /v2 booking endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api_client import BookingClient, BookingError
+
+from . import openapi
+from .answers import error_response
+from .auth import CHALLENGE, AuthenticationError, authenticate
+from .routes import bookings_router
+from .settings import GatewaySettings
+
+
+def create_app(
+    settings: GatewaySettings | None = None, client: BookingClient | None = None
+) -> FastAPI:
+    """The app over `client` (one on settings.redis_url if None; it connects on first use)."""
+    settings = settings or GatewaySettings()
+    digests = settings.api_key_digests()
+    booking_client = client or BookingClient(settings.redis_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if client is None:
+            booking_client.close()
+
+    def require_api_key(request: Request) -> None:
+        authenticate(request.headers.get("authorization"), digests)
+
+    app = FastAPI(
+        title="group-bookings",
+        version="2",
+        description="Timekit-shaped group and class bookings.",
+        lifespan=lifespan,
+        openapi_url="/v2/openapi.json",
+        docs_url="/v2/docs",
+        redoc_url=None,
+    )
+    app.include_router(bookings_router(booking_client, settings.wait_s, require_api_key))
+    _install_error_handlers(app)
+    openapi.install(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AuthenticationError)
+    async def unauthenticated(_request: Request, error: AuthenticationError) -> JSONResponse:
+        return JSONResponse(
+            {"error": str(error)}, status_code=401, headers={"WWW-Authenticate": CHALLENGE}
+        )
+
+    @app.exception_handler(BookingError)
+    async def refused(_request: Request, error: BookingError) -> JSONResponse:
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors: dict[str, list[str]] = {}
+        for detail in error.errors():
+            # ("query", "start") -> "start": the field as the caller wrote it.
+            field = ".".join(str(part) for part in detail["loc"][1:]) or "body"
+            errors.setdefault(field, []).append(str(detail["msg"]))
+        return JSONResponse({"errors": errors}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"error": str(error.detail)}, status_code=error.status_code, headers=error.headers
+        )
+
+
+app = create_app()

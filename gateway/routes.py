@@ -1,0 +1,144 @@
+"""The /v2 endpoints: authenticate, read the body, submit through api_client, map to HTTP."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from api_client import BookingClient, InvalidRequestError, NotFoundError
+
+from . import openapi as doc
+from .answers import answer, call, outcome, pending_response
+from .bodies import ActionMessage, BulkBody, SeriesCancelBody, json_object, parsed_as
+
+ActionName = Literal["cancel", "cancel_by_customer", "cancel_by_owner", "complete"]
+IdempotencyKey = Header(
+    default=None, alias="Idempotency-Key", description="Replays answer the first result."
+)
+
+
+def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRouter:
+    """The routes over one client; `guard` is the authentication dependency."""
+    router = APIRouter(prefix="/v2", dependencies=[Depends(guard)])
+
+    @router.post(
+        "/bookings",
+        status_code=201,
+        openapi_extra=doc.json_body("BookingBody"),
+        responses={**doc.responses(400, 404, 409, ok=(201, "BookingResponse")), **doc.pending()},
+    )
+    async def create_booking(
+        request: Request, idempotency_key: str | None = IdempotencyKey
+    ) -> JSONResponse:
+        """A class (group_owner) or seats in one (group_customer)."""
+        body = await json_object(request)
+        handle = await call(client.submit_booking, body, idempotency_key)
+        return await answer(handle, wait_s, 201)
+
+    @router.get("/bookings/groups", responses=doc.responses(ok=(200, "GroupListResponse")))
+    async def list_groups(
+        start: str | None = None, end: str | None = None, series_id: str | None = None
+    ) -> JSONResponse:
+        """Open classes overlapping [start, end), without any customer data."""
+        result = await call(client.list_groups, start=start, end=end, series_id=series_id)
+        return JSONResponse(without_customers(result))
+
+    @router.post(
+        "/bookings/bulk",
+        status_code=200,
+        openapi_extra=doc.json_body("BulkBody"),
+        responses=doc.responses(400, 404, 409),
+    )
+    async def bulk_create(
+        request: Request, idempotency_key: str | None = IdempotencyKey
+    ) -> JSONResponse:
+        """Many bookings in one command, all or nothing unless told otherwise."""
+        bulk = parsed_as(BulkBody, await json_object(request))
+        result = await call(client.bulk_create, bulk.bookings, bulk.all_or_nothing, idempotency_key)
+        return JSONResponse(result)
+
+    @router.post(
+        "/bookings/recurring",
+        status_code=201,
+        openapi_extra=doc.json_body("GroupOwnerSeries"),
+        responses=doc.responses(400, 409),
+    )
+    async def create_recurring(
+        request: Request, idempotency_key: str | None = IdempotencyKey
+    ) -> JSONResponse:
+        """A season of classes in one command."""
+        body = await json_object(request)
+        result = await call(client.create_recurring, body, idempotency_key)
+        return JSONResponse(result, status_code=201)
+
+    @router.put(
+        "/bookings/series/{series_id}/cancel",
+        openapi_extra=doc.json_body("SeriesCancelBody", required=False),
+        responses=doc.responses(400, 404, 409),
+    )
+    async def cancel_series(
+        series_id: str, request: Request, idempotency_key: str | None = IdempotencyKey
+    ) -> JSONResponse:
+        """Cancel every still-open class of a series from `from` on."""
+        options = parsed_as(SeriesCancelBody, await json_object(request, required=False)).cancel
+        result = await call(
+            client.cancel_series, series_id, options.message, options.from_, idempotency_key
+        )
+        return JSONResponse(result)
+
+    @router.get("/bookings/{booking_id}", responses=doc.responses(404, ok=(200, "BookingResponse")))
+    async def get_booking(booking_id: str, include: str = Query(default="")) -> JSONResponse:
+        """One booking; include is a comma list of attributes, related_bookings, logs."""
+        return JSONResponse(await call(client.get_booking, booking_id, include))
+
+    @router.put(
+        "/bookings/{booking_id}/{action}",
+        openapi_extra=doc.json_body("ActionBody", required=False),
+        responses={**doc.responses(400, 404, 409, ok=(200, "BookingResponse")), **doc.pending()},
+    )
+    async def apply_action(
+        booking_id: str,
+        action: ActionName,
+        request: Request,
+        idempotency_key: str | None = IdempotencyKey,
+    ) -> JSONResponse:
+        """cancel, cancel_by_customer, cancel_by_owner or complete, with an optional message."""
+        body = await json_object(request, required=False)
+        others = sorted(set(body) - {action})
+        if others:
+            mismatch = {key: [f"is not the action in the path ({action})"] for key in others}
+            raise InvalidRequestError(errors=mismatch)
+        message = parsed_as(ActionMessage, body.get(action) or {}, prefix=action).message
+        handle = await call(client.submit_action, booking_id, action, message, idempotency_key)
+        return await answer(handle, wait_s, 200)
+
+    @router.get("/jobs/{job_id}", responses={**doc.responses(404, 409), **doc.pending()})
+    async def get_job(job_id: str) -> JSONResponse:
+        """A command's result once the worker has answered; 202 until then."""
+        try:
+            UUID(job_id)
+        except ValueError:
+            raise NotFoundError(f"no job {job_id}") from None
+        handle = client.pending(job_id)
+        if not await call(handle.ready):
+            return pending_response(job_id)
+        return await outcome(handle, 200)
+
+    return router
+
+
+def without_customers(result: dict[str, Any]) -> dict[str, Any]:
+    """The public list shows classes only: no customer, owner or related seat bookings."""
+    classes = []
+    for booking in result.get("data", []):
+        shown = {key: value for key, value in booking.items() if key != "related_bookings"}
+        attributes = shown.get("attributes")
+        if isinstance(attributes, dict):
+            shown["attributes"] = {
+                key: value for key, value in attributes.items() if key not in ("customer", "owner")
+            }
+        classes.append(shown)
+    return {**result, "data": classes}
