@@ -132,9 +132,15 @@ class BookingClient:
     ) -> dict[str, Any]:
         """A season of classes in one command, all or nothing: a group_owner body whose
         `recurrence` holds an RFC 5545 `rrule` and `timezone`, or explicit `starts`."""
+        return self.submit_recurring(body, idempotency_key).result()
+
+    def submit_recurring(
+        self, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> PendingResult:
+        """Enqueue create_recurring and return a handle at once."""
         series = validate(_SERIES, body)
         kwargs = {"body": series.model_dump(mode="json")}
-        return self._submit(tasks.CREATE_RECURRING, kwargs, idempotency_key).result()
+        return self._submit(tasks.CREATE_RECURRING, kwargs, idempotency_key)
 
     def cancel_series(
         self,
@@ -145,11 +151,21 @@ class BookingClient:
     ) -> dict[str, Any]:
         """Cancel every still-open class of a series from `from_` on (inclusive; all if None),
         each with its seat bookings, as `cancel` does for one class."""
+        return self.submit_series_cancel(series_id, message, from_, idempotency_key).result()
+
+    def submit_series_cancel(
+        self,
+        series_id: str,
+        message: str | None = None,
+        from_: datetime | str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PendingResult:
+        """Enqueue cancel_series and return a handle at once."""
         request = validate(
             _SERIES_CANCEL, {"series_id": series_id, "message": message, "from_": from_}
         )
         kwargs = request.model_dump(mode="json")
-        return self._submit(tasks.CANCEL_SERIES, kwargs, idempotency_key).result()
+        return self._submit(tasks.CANCEL_SERIES, kwargs, idempotency_key)
 
     def bulk_create(
         self,

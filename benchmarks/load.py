@@ -7,11 +7,12 @@ import queue
 import statistics
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
+from typing import Any
 
 from api_client import BookingClient, BookingError, PendingResult
 
@@ -88,17 +89,18 @@ def _collect(sent: tuple[float, PendingResult], run: ClientRun) -> None:
 
 def measure(redis_url: str, workload: Workload, shape: LoadShape) -> Measurement:
     """Start the client processes, let them warm up, then measure them all at once."""
+    return run_clients(_client_main, (redis_url, workload, shape), shape.clients)
+
+
+def run_clients(target: Callable[..., None], args: tuple[Any, ...], clients: int) -> Measurement:
+    """`clients` processes of `target(*args, index, barrier, results)`, their runs combined."""
     # Spawned, not forked: each client must build its own Celery app and result consumer.
     context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(shape.clients)
+    barrier = context.Barrier(clients)
     results: Queue[ClientRun | str] = context.Queue()
     processes = [
-        context.Process(
-            target=_client_main,
-            args=(redis_url, workload, shape, index, barrier, results),
-            daemon=True,
-        )
-        for index in range(shape.clients)
+        context.Process(target=target, args=(*args, index, barrier, results), daemon=True)
+        for index in range(clients)
     ]
     for process in processes:
         process.start()

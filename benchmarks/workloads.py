@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from api_client import BookingClient, PendingResult
 from tests.support.bodies import class_body, seat_body
@@ -38,13 +39,17 @@ def submitter(workload: Workload, client: BookingClient, client_index: int, clie
         # it sends the same task the same way ping() does.
         return lambda _sequence: client.submit_ping()
     classes = workload.class_ids
+    return lambda sequence: client.submit_booking(
+        seat_request(classes, client_index, clients, sequence)
+    )
+
+
+def seat_request(
+    classes: tuple[str, ...], client_index: int, clients: int, sequence: int
+) -> dict[str, Any]:
+    """The body of a client's booking number `sequence`: one seat in one of `classes`."""
     # Each client walks the classes from its own starting point, so the requests in flight at
     # any moment are for different classes.
     offset = client_index * max(1, len(classes) // clients)
-
-    def book(sequence: int) -> PendingResult:
-        class_id = classes[(offset + sequence) % len(classes)]
-        body = seat_body(class_id, seats=1, name=f"Client {client_index} Seat {sequence}")
-        return client.submit_booking(body)
-
-    return book
+    class_id = classes[(offset + sequence) % len(classes)]
+    return seat_body(class_id, seats=1, name=f"Client {client_index} Seat {sequence}")

@@ -64,30 +64,30 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
         "/bookings/recurring",
         status_code=201,
         openapi_extra=doc.json_body("GroupOwnerSeries"),
-        responses=doc.responses(400, 409),
+        responses={**doc.responses(400, 409), **doc.pending()},
     )
     async def create_recurring(
         request: Request, idempotency_key: str | None = IdempotencyKey
     ) -> JSONResponse:
         """A season of classes in one command."""
         body = await json_object(request)
-        result = await call(client.create_recurring, body, idempotency_key)
-        return JSONResponse(result, status_code=201)
+        handle = await call(client.submit_recurring, body, idempotency_key)
+        return await answer(handle, wait_s, 201)
 
     @router.put(
         "/bookings/series/{series_id}/cancel",
         openapi_extra=doc.json_body("SeriesCancelBody", required=False),
-        responses=doc.responses(400, 404, 409),
+        responses={**doc.responses(400, 404, 409), **doc.pending()},
     )
     async def cancel_series(
         series_id: str, request: Request, idempotency_key: str | None = IdempotencyKey
     ) -> JSONResponse:
         """Cancel every still-open class of a series from `from` on."""
         options = parsed_as(SeriesCancelBody, await json_object(request, required=False)).cancel
-        result = await call(
-            client.cancel_series, series_id, options.message, options.from_, idempotency_key
+        handle = await call(
+            client.submit_series_cancel, series_id, options.message, options.from_, idempotency_key
         )
-        return JSONResponse(result)
+        return await answer(handle, wait_s, 200)
 
     @router.get("/bookings/{booking_id}", responses=doc.responses(404, ok=(200, "BookingResponse")))
     async def get_booking(booking_id: str, include: str = Query(default="")) -> JSONResponse:
