@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
-from collections.abc import Iterator
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 
 import httpx
 
 from .gateway_server import GatewayServer
-from .load import BARRIER_TIMEOUT_S, RESULT_TIMEOUT_S, ClientRun, LoadShape, Measurement, run_clients
+from .load import (
+    BARRIER_TIMEOUT_S,
+    RESULT_TIMEOUT_S,
+    ClientRun,
+    LoadShape,
+    Measurement,
+    run_clients,
+)
 from .workloads import seat_request
 
 CREATED = 201
@@ -89,7 +94,3 @@ async def _book(http: httpx.AsyncClient, body: dict[str, object], run: ClientRun
         run.errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
         return
     run.latencies_s.append(time.monotonic() - sent_at)
-
-
-__all__ = ["measure_gateway"]
-_unused: Iterator[int] = itertools.count()
