@@ -182,21 +182,37 @@ class BookingClient:
         """
         checked = [_checked(body) for body in bodies]
         invalid = {i: outcome for i, outcome in enumerate(checked) if isinstance(outcome, dict)}
-        if all_or_nothing and invalid:
-            raise InvalidRequestError(errors=_item_errors(invalid))
-        items = [
-            {"index": i, "body": body.model_dump(mode="json")}
-            for i, body in enumerate(checked)
-            if not isinstance(body, dict)
-        ]
+        if all_or_nothing or not invalid:
+            return self.submit_bulk(bodies, all_or_nothing, idempotency_key).result()
+        items = [(i, body) for i, body in enumerate(checked) if not isinstance(body, dict)]
         if not items:
             return {"data": [invalid[i] for i in range(len(bodies))]}
-        request = validate(_BULK, {"items": items, "all_or_nothing": all_or_nothing})
-        sent = self._submit(tasks.BULK_CREATE, request.model_dump(mode="json"), idempotency_key)
+        sent = self._submit_bulk(items, all_or_nothing, idempotency_key)
         answered = iter(sent.result()["data"])
         return {
             "data": [invalid[i] if i in invalid else next(answered) for i in range(len(bodies))]
         }
+
+    def submit_bulk(
+        self,
+        bodies: Sequence[dict[str, Any]],
+        all_or_nothing: bool = True,
+        idempotency_key: str | None = None,
+    ) -> PendingResult:
+        """Enqueue a bulk command whose bodies are all valid (InvalidRequestError naming
+        `items.<index>.<field>` otherwise) and return a handle at once."""
+        checked = [_checked(body) for body in bodies]
+        invalid = {i: outcome for i, outcome in enumerate(checked) if isinstance(outcome, dict)}
+        if invalid:
+            raise InvalidRequestError(errors=_item_errors(invalid))
+        return self._submit_bulk(list(enumerate(checked)), all_or_nothing, idempotency_key)
+
+    def _submit_bulk(
+        self, items: Sequence[tuple[int, Any]], all_or_nothing: bool, idempotency_key: str | None
+    ) -> PendingResult:
+        indexed = [{"index": i, "body": body.model_dump(mode="json")} for i, body in items]
+        request = validate(_BULK, {"items": indexed, "all_or_nothing": all_or_nothing})
+        return self._submit(tasks.BULK_CREATE, request.model_dump(mode="json"), idempotency_key)
 
     def submit_booking(
         self, body: dict[str, Any], idempotency_key: str | None = None

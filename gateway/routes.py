@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from api_client import BookingClient, InvalidRequestError, NotFoundError
 
 from . import openapi as doc
-from .answers import answer, call, outcome, pending_response
+from .answers import answer, call, error_response, outcome, pending_response
 from .bodies import ActionMessage, BulkBody, SeriesCancelBody, json_object, parsed_as
 
 ActionName = Literal["cancel", "cancel_by_customer", "cancel_by_owner", "complete"]
@@ -50,15 +50,24 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
         "/bookings/bulk",
         status_code=200,
         openapi_extra=doc.json_body("BulkBody"),
-        responses=doc.responses(400, 404, 409),
+        responses={**doc.responses(400, 404, 409), **doc.pending()},
     )
     async def bulk_create(
         request: Request, idempotency_key: str | None = IdempotencyKey
     ) -> JSONResponse:
         """Many bookings in one command, all or nothing unless told otherwise."""
         bulk = parsed_as(BulkBody, await json_object(request))
-        result = await call(client.bulk_create, bulk.bookings, bulk.all_or_nothing, idempotency_key)
-        return JSONResponse(result)
+        try:
+            handle = await call(
+                client.submit_bulk, bulk.bookings, bulk.all_or_nothing, idempotency_key
+            )
+        except InvalidRequestError as refusal:
+            if bulk.all_or_nothing:
+                return error_response(refusal)
+            # Each item on its own: invalid ones are answered in the list beside the others.
+            result = await call(client.bulk_create, bulk.bookings, False, idempotency_key)
+            return JSONResponse(result)
+        return await answer(handle, wait_s, 200)
 
     @router.post(
         "/bookings/recurring",

@@ -164,6 +164,20 @@ def test_a_slow_answer_becomes_a_job_to_poll(impatient: TestClient) -> None:
     assert set(missing.json()) == {"error"}
 
 
+def test_bulk_and_series_commands_become_jobs_too(impatient: TestClient) -> None:
+    bulk = curl_data(impatient, "POST", "/v2/bookings/bulk", {"bookings": [class_body()]})
+    assert bulk.status_code == 202, bulk.text
+    assert poll(impatient, bulk.headers["Location"]).json()["data"][0]["data"]["graph"] == (
+        "group_owner"
+    )
+
+    series = class_body()
+    series["recurrence"] = {"rrule": "FREQ=WEEKLY;COUNT=2", "timezone": "UTC"}
+    created = curl_data(impatient, "POST", "/v2/bookings/recurring", series)
+    assert created.status_code == 202, created.text
+    assert len(poll(impatient, created.headers["Location"]).json()["data"]["bookings"]) == 2
+
+
 def poll(http: TestClient, location: str, expected: int = 200) -> httpx.Response:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
