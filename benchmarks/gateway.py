@@ -21,7 +21,7 @@ from .gateway_report import figures, render_table
 from .gateway_server import running_gateway
 from .http_load import measure_gateway
 from .load import LoadShape, measure
-from .options import Sizes, add_mode_options, non_negative, positive
+from .options import Sizes, add_load_options, add_mode_options, sizes_from
 from .report import progress, render_json
 from .workloads import Workload, create_classes
 
@@ -49,11 +49,7 @@ class Options:
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
     args = _parser().parse_args(argv)
-    defaults = QUICK if args.quick else FULL
-    sizes = Sizes(
-        requests=args.requests if args.requests is not None else defaults.requests,
-        warmup=args.warmup if args.warmup is not None else defaults.warmup,
-    )
+    sizes = sizes_from(args, FULL, QUICK)
     return Options(
         args.concurrency, args.clients, args.in_flight, args.classes, sizes, args.quick, args.json
     )
@@ -61,14 +57,8 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.gateway", description=DESCRIPTION)
-    add = parser.add_argument
-    # The same defaults as benchmarks.run: two pool processes, two clients of eight in flight.
-    add("--concurrency", type=positive, default=2, help="pool processes of the one worker")
-    add("--clients", type=positive, default=2, help="client processes (default 2)")
-    add("--in-flight", type=positive, default=8, help="requests in flight per client")
-    add("--classes", type=positive, default=100, help="classes the seats are spread over")
-    add("--requests", type=positive, help="measured requests per path (default 4000; 400 quick)")
-    add("--warmup", type=non_negative, help="uncounted warm-up requests per path")
+    # The same shape and defaults as benchmarks.run.
+    add_load_options(parser)
     add_mode_options(parser)
     return parser
 

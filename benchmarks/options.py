@@ -38,11 +38,7 @@ class Options:
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
     args = _parser().parse_args(argv)
-    defaults = QUICK if args.quick else FULL
-    sizes = Sizes(
-        requests=args.requests if args.requests is not None else defaults.requests,
-        warmup=args.warmup if args.warmup is not None else defaults.warmup,
-    )
+    sizes = sizes_from(args, FULL, QUICK)
     return Options(
         database=args.database,
         workers=args.workers,
@@ -62,13 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--database", choices=("postgresql", "sqlite"), default="postgresql")
     add("--workers", type=positive, default=1, help="worker instances (default 1)")
-    # Two pool processes: one per core of the machine the figures are taken on.
-    add("--concurrency", type=positive, default=2, help="pool processes per worker")
-    add("--clients", type=positive, default=2, help="client processes (default 2)")
-    add("--in-flight", type=positive, default=8, help="requests in flight per client")
-    add("--classes", type=positive, default=100, help="classes in the spread workload")
-    add("--requests", type=positive, help="measured requests per workload")
-    add("--warmup", type=non_negative, help="uncounted warm-up requests per workload")
+    add_load_options(parser)
     # Each seat booking tells the owner and the customer; "none" measures the booking alone.
     add(
         "--notifications",
@@ -77,6 +67,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_mode_options(parser)
     return parser
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The worker and client shape and the request counts, the same in every load benchmark."""
+    add = parser.add_argument
+    # Two pool processes: one per core of the machine the figures are taken on.
+    add("--concurrency", type=positive, default=2, help="pool processes per worker")
+    add("--clients", type=positive, default=2, help="client processes (default 2)")
+    add("--in-flight", type=positive, default=8, help="requests in flight per client")
+    add("--classes", type=positive, default=100, help="classes the seats are spread over")
+    add("--requests", type=positive, help="measured requests per workload")
+    add("--warmup", type=non_negative, help="uncounted warm-up requests per workload")
+
+
+def sizes_from(args: argparse.Namespace, full: Sizes, quick: Sizes) -> Sizes:
+    """The request counts asked for, else the full or quick defaults."""
+    defaults = quick if args.quick else full
+    return Sizes(
+        requests=args.requests if args.requests is not None else defaults.requests,
+        warmup=args.warmup if args.warmup is not None else defaults.warmup,
+    )
 
 
 def add_mode_options(parser: argparse.ArgumentParser) -> None:
