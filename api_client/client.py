@@ -27,6 +27,7 @@ from .contract.requests import (
 )
 from .contract.validation import validate
 from .errors import BookingError, InvalidRequestError, ResultTimeoutError, WorkerFailureError
+from .result_backend import key_read_backend_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 _BOOKING_BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
@@ -56,6 +57,23 @@ class PendingResult:
     def ready(self) -> bool:
         return bool(self._async_result.ready())
 
+    @property
+    def result_key(self) -> str:
+        """The Redis key (and pub/sub channel) the worker writes this command's result to."""
+        key = self._async_result.backend.get_key_for_task(self.id)
+        return key.decode() if isinstance(key, bytes) else str(key)
+
+    def result_from_stored(self, stored: bytes) -> dict[str, Any]:
+        """The response dict from the value found at `result_key` (or published on it).
+
+        Raises BookingError for a refusal or a failure, as `result` does.
+        """
+        meta = self._async_result.backend.decode_result(stored)
+        status, outcome = meta.get("status"), meta.get("result")
+        if status != "SUCCESS":
+            raise WorkerFailureError(f"the worker failed: {status} {outcome!r}")
+        return _settled(outcome)
+
     def result(self, timeout_s: float | None = None) -> dict[str, Any]:
         """The response dict; raises BookingError for a refusal, a failure or a timeout."""
         wait_s = self._timeout_s if timeout_s is None else timeout_s
@@ -66,20 +84,41 @@ class PendingResult:
                 f"no result within {wait_s:g} s; resubmit with idempotency key "
                 f"{self.idempotency_key!r} to learn the outcome without applying it twice"
             ) from None
-        if self._async_result.failed() or not isinstance(outcome, dict):
+        if self._async_result.failed():
             raise WorkerFailureError(f"the worker failed: {outcome!r}")
-        if "data" in outcome:
-            return outcome
-        raise BookingError.from_result(outcome)
+        return _settled(outcome)
+
+
+def _settled(outcome: Any) -> dict[str, Any]:
+    """A successful task's return value: the response dict, or its refusal raised."""
+    if not isinstance(outcome, dict):
+        raise WorkerFailureError(f"the worker failed: {outcome!r}")
+    if "data" in outcome:
+        return outcome
+    raise BookingError.from_result(outcome)
 
 
 class BookingClient:
     """Submits booking commands and queries to the workers through Redis."""
 
-    def __init__(self, redis_url: str | None = None, *, timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        redis_url: str | None = None,
+        *,
+        timeout_s: float = 30.0,
+        subscribe_on_submit: bool = True,
+    ) -> None:
+        """A client of the workers behind `redis_url` (BOOKINGS_REDIS_URL by default).
+
+        `subscribe_on_submit=False` is for callers that wait for results on their own (reading
+        `PendingResult.result_key`, as the gateway does): submitting then sends the task only.
+        """
         url = redis_url or os.environ.get("BOOKINGS_REDIS_URL") or DEFAULT_REDIS_URL
         self.timeout_s = timeout_s
-        self._app = Celery("group-bookings-client", broker=url, backend=url, set_as_current=False)
+        backend = url if subscribe_on_submit else key_read_backend_url(url)
+        self._app = Celery(
+            "group-bookings-client", broker=url, backend=backend, set_as_current=False
+        )
         self._app.conf.update(
             task_serializer="json",
             result_serializer="json",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,13 +10,10 @@ from fastapi.responses import JSONResponse
 
 from api_client import BookingError, PendingResult
 
+from .results import ResultWatcher
+
 JOBS_PATH = "/v2/jobs"
 T = TypeVar("T")
-# Polling the result key (a plain Redis GET) rather than blocking on the result backend's
-# pub/sub: several requests can wait at once without sharing one subscription across threads,
-# and no thread is held while waiting.
-FIRST_POLL_S = 0.005
-MAX_POLL_S = 0.1
 
 
 def error_response(error: BookingError, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -40,32 +35,20 @@ async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await run_in_threadpool(function, *args, **kwargs)
 
 
-async def settled(handle: PendingResult, wait_s: float) -> bool:
-    """Whether the worker answered within `wait_s`."""
-    if wait_s <= 0:
-        return False
-    deadline = time.monotonic() + wait_s
-    pause_s = FIRST_POLL_S
-    while not await run_in_threadpool(handle.ready):
-        remaining_s = deadline - time.monotonic()
-        if remaining_s <= 0:
-            return False
-        await asyncio.sleep(min(pause_s, remaining_s))
-        pause_s = min(pause_s * 2, MAX_POLL_S)
-    return True
-
-
-async def outcome(handle: PendingResult, success_status: int) -> JSONResponse:
-    """The answer of a handle known to be ready."""
+async def outcome(handle: PendingResult, stored: bytes, success_status: int) -> JSONResponse:
+    """The answer of a command from its stored result."""
     try:
-        result = await run_in_threadpool(handle.result, 5.0)
+        result = handle.result_from_stored(stored)
     except BookingError as refusal:
         return error_response(refusal)
     return JSONResponse(result, status_code=success_status)
 
 
-async def answer(handle: PendingResult, wait_s: float, success_status: int) -> JSONResponse:
+async def answer(
+    handle: PendingResult, watcher: ResultWatcher, wait_s: float, success_status: int
+) -> JSONResponse:
     """The command's answer if it comes within `wait_s`, else 202 pointing at its job."""
-    if not await settled(handle, wait_s):
+    stored = await watcher.wait(handle.result_key, wait_s)
+    if stored is None:
         return pending_response(handle.id)
-    return await outcome(handle, success_status)
+    return await outcome(handle, stored, success_status)

@@ -15,6 +15,7 @@ from api_client import BookingClient, BookingError
 from . import openapi
 from .answers import error_response
 from .auth import CHALLENGE, AuthenticationError, authenticate
+from .results import ResultWatcher
 from .routes import bookings_router
 from .settings import GatewaySettings
 
@@ -25,13 +26,19 @@ def create_app(
     """The app over `client` (one on settings.redis_url if None; it connects on first use)."""
     settings = settings or GatewaySettings()
     digests = settings.api_key_digests()
-    booking_client = client or BookingClient(settings.redis_url)
+    # Results are awaited on the watcher's subscription, so sending subscribes to nothing.
+    booking_client = client or BookingClient(settings.redis_url, subscribe_on_submit=False)
+    watcher = ResultWatcher(settings.redis_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if client is None:
-            booking_client.close()
+        await watcher.start()
+        try:
+            yield
+        finally:
+            await watcher.close()
+            if client is None:
+                booking_client.close()
 
     def require_api_key(request: Request) -> None:
         authenticate(request.headers.get("authorization"), digests)
@@ -45,7 +52,7 @@ def create_app(
         docs_url="/v2/docs",
         redoc_url=None,
     )
-    app.include_router(bookings_router(booking_client, settings.wait_s, require_api_key))
+    app.include_router(bookings_router(booking_client, watcher, settings.wait_s, require_api_key))
     _install_error_handlers(app)
     openapi.install(app)
     return app

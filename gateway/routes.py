@@ -13,6 +13,7 @@ from api_client import BookingClient, InvalidRequestError, NotFoundError
 from . import openapi as doc
 from .answers import answer, call, error_response, outcome, pending_response
 from .bodies import ActionMessage, BulkBody, SeriesCancelBody, json_object, parsed_as
+from .results import ResultWatcher
 
 ActionName = Literal["cancel", "cancel_by_customer", "cancel_by_owner", "complete"]
 IdempotencyKey = Header(
@@ -20,8 +21,10 @@ IdempotencyKey = Header(
 )
 
 
-def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRouter:
-    """The routes over one client; `guard` is the authentication dependency."""
+def bookings_router(
+    client: BookingClient, watcher: ResultWatcher, wait_s: float, guard: Any
+) -> APIRouter:
+    """The routes over one client and its results; `guard` is the authentication dependency."""
     router = APIRouter(prefix="/v2", dependencies=[Depends(guard)])
 
     @router.post(
@@ -36,7 +39,7 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
         """A class (group_owner) or seats in one (group_customer)."""
         body = await json_object(request)
         handle = await call(client.submit_booking, body, idempotency_key)
-        return await answer(handle, wait_s, 201)
+        return await answer(handle, watcher, wait_s, 201)
 
     @router.get("/bookings/groups", responses=doc.responses(ok=(200, "GroupListResponse")))
     async def list_groups(
@@ -67,7 +70,7 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
             # Each item on its own: invalid ones are answered in the list beside the others.
             result = await call(client.bulk_create, bulk.bookings, False, idempotency_key)
             return JSONResponse(result)
-        return await answer(handle, wait_s, 200)
+        return await answer(handle, watcher, wait_s, 200)
 
     @router.post(
         "/bookings/recurring",
@@ -81,7 +84,7 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
         """A season of classes in one command."""
         body = await json_object(request)
         handle = await call(client.submit_recurring, body, idempotency_key)
-        return await answer(handle, wait_s, 201)
+        return await answer(handle, watcher, wait_s, 201)
 
     @router.put(
         "/bookings/series/{series_id}/cancel",
@@ -96,7 +99,7 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
         handle = await call(
             client.submit_series_cancel, series_id, options.message, options.from_, idempotency_key
         )
-        return await answer(handle, wait_s, 200)
+        return await answer(handle, watcher, wait_s, 200)
 
     @router.get("/bookings/{booking_id}", responses=doc.responses(404, ok=(200, "BookingResponse")))
     async def get_booking(booking_id: str, include: str = Query(default="")) -> JSONResponse:
@@ -122,7 +125,7 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
             raise InvalidRequestError(errors=mismatch)
         message = parsed_as(ActionMessage, body.get(action) or {}, prefix=action).message
         handle = await call(client.submit_action, booking_id, action, message, idempotency_key)
-        return await answer(handle, wait_s, 200)
+        return await answer(handle, watcher, wait_s, 200)
 
     @router.get("/jobs/{job_id}", responses={**doc.responses(404, 409), **doc.pending()})
     async def get_job(job_id: str) -> JSONResponse:
@@ -132,9 +135,10 @@ def bookings_router(client: BookingClient, wait_s: float, guard: Any) -> APIRout
         except ValueError:
             raise NotFoundError(f"no job {job_id}") from None
         handle = client.pending(job_id)
-        if not await call(handle.ready):
+        stored = await watcher.stored(handle.result_key)
+        if stored is None:
             return pending_response(job_id)
-        return await outcome(handle, 200)
+        return await outcome(handle, stored, 200)
 
     return router
 

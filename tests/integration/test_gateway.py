@@ -45,7 +45,7 @@ def settings_for(deployment: Deployment, wait_s: float) -> GatewaySettings:
 @pytest.fixture
 def http(deployment: Deployment) -> Iterator[TestClient]:
     with (
-        deployment.client() as booking_client,
+        deployment.client(subscribe_on_submit=False) as booking_client,
         TestClient(create_app(settings_for(deployment, 30), booking_client)) as test_client,
     ):
         test_client.headers["Authorization"] = basic(KEY)
@@ -56,7 +56,7 @@ def http(deployment: Deployment) -> Iterator[TestClient]:
 def impatient(deployment: Deployment) -> Iterator[TestClient]:
     """A gateway that never waits: every command answers 202 with its job."""
     with (
-        deployment.client() as booking_client,
+        deployment.client(subscribe_on_submit=False) as booking_client,
         TestClient(create_app(settings_for(deployment, 0), booking_client)) as test_client,
     ):
         test_client.headers["Authorization"] = basic(KEY)

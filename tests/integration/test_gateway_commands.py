@@ -26,7 +26,7 @@ KEY = "live_api_key_commands"
 def http(deployment: Deployment) -> Iterator[TestClient]:
     settings = GatewaySettings(redis_url=deployment.redis_url, api_keys=SecretStr(KEY), wait_s=30)
     with (
-        deployment.client() as booking_client,
+        deployment.client(subscribe_on_submit=False) as booking_client,
         TestClient(create_app(settings, booking_client)) as test_client,
     ):
         auth = base64.b64encode(f":{KEY}".encode()).decode()

@@ -35,7 +35,7 @@ CHECKS = [
 
 @pytest.fixture
 def booking_client(deployment: Deployment) -> Iterator[BookingClient]:
-    with deployment.client() as client:
+    with deployment.client(subscribe_on_submit=False) as client:
         yield client
 
 

@@ -28,8 +28,10 @@ class Deployment:
     processes: list[subprocess.Popen[bytes]]
     log_paths: list[Path]
 
-    def client(self, timeout_s: float = 60.0) -> BookingClient:
-        return BookingClient(self.redis_url, timeout_s=timeout_s)
+    def client(self, timeout_s: float = 60.0, *, subscribe_on_submit: bool = True) -> BookingClient:
+        return BookingClient(
+            self.redis_url, timeout_s=timeout_s, subscribe_on_submit=subscribe_on_submit
+        )
 
     def worker_pids(self) -> list[int]:
         """Pids of the pool processes that run tasks (children of each worker's main process)."""
