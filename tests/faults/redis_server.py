@@ -1,0 +1,83 @@
+"""A Redis server of the drill's own, with AOF persistence, on a free loopback port."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from tests.support.receivers import free_port
+
+START_TIMEOUT_S = 20.0
+
+
+@dataclass
+class RedisServer:
+    """One redis-server process whose data survives a restart (appendfsync always)."""
+
+    port: int
+    directory: Path
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    restarts: int = 0
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        command = [
+            executable, "--bind", "127.0.0.1", "--port", str(self.port),
+            "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "always",
+            "--save", "", "--logfile", str(self.directory / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        self._wait_until_answering()
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM): Redis writes what it has and exits."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def restart(self, down_s: float = 0.0) -> None:
+        """Stop, stay down for `down_s`, start again on the same port from the same files."""
+        self.stop()
+        time.sleep(down_s)
+        self.start()
+        self.restarts += 1
+
+    def _wait_until_answering(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        probe = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1)
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    # Loading the AOF answers LOADING errors until done.
+                    if probe.ping():
+                        return
+                except redis.exceptions.RedisError:
+                    time.sleep(0.05)
+        finally:
+            probe.close()
+        raise RuntimeError(f"redis-server on port {self.port} did not answer")
+
+
+@contextmanager
+def own_redis(directory: Path) -> Iterator[RedisServer]:
+    """A fresh persistent Redis in `directory`, stopped afterwards."""
+    directory.mkdir(parents=True, exist_ok=True)
+    server = RedisServer(free_port(), directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
