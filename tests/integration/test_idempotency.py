@@ -76,17 +76,34 @@ def test_the_same_key_with_a_different_body_is_refused_and_changes_nothing(
     assert account.current_seats == 1
 
 
-def test_a_refused_command_is_not_recorded_so_it_may_be_retried_with_the_same_key(
-    client: BookingClient,
+def test_a_refused_command_replayed_after_seats_free_up_answers_its_refusal_again(
+    deployment: Deployment, client: BookingClient
 ) -> None:
+    # Found by the fault drills: a duplicate delivery of a refused command, running after a
+    # cancellation freed the seats, booked them although the caller had been told "full".
     klass = client.create_booking(class_body(max_seats=2))["data"]
     holder = client.create_booking(seat_body(klass["id"], seats=2, name="Biff Tannen"))["data"]
     key = str(uuid.uuid4())
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError) as first:
         client.create_booking(seat_body(klass["id"], seats=2), idempotency_key=key)
 
     client.cancel_by_customer(holder["id"], "Make like a tree")
-    retried = client.create_booking(seat_body(klass["id"], seats=2), idempotency_key=key)
+    with pytest.raises(ConflictError) as replayed:
+        client.create_booking(seat_body(klass["id"], seats=2), idempotency_key=key)
+
+    assert replayed.value.message == first.value.message
+    [account] = seat_accounts(deployment.database_url, [klass["id"]])
+    assert account.current_seats == 0
+
+
+def test_a_refused_command_under_a_new_key_is_judged_again(client: BookingClient) -> None:
+    klass = client.create_booking(class_body(max_seats=2))["data"]
+    holder = client.create_booking(seat_body(klass["id"], seats=2, name="Biff Tannen"))["data"]
+    with pytest.raises(ConflictError):
+        client.create_booking(seat_body(klass["id"], seats=2))
+
+    client.cancel_by_customer(holder["id"], "Make like a tree")
+    retried = client.create_booking(seat_body(klass["id"], seats=2))
 
     assert retried["data"]["state"] == "confirmed"
 

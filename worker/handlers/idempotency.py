@@ -15,10 +15,13 @@ from api_client.errors import BookingError, InvalidRequestError
 
 from ..domain.errors import DomainError
 from ..outbox import CommandTx, StagedDelivery
+from ..refusals import refusal_for
 from ..storage.queries import find_command_key, record_command_key
 from ..storage.unit_of_work import UnitOfWork
 
 Result = dict[str, Any]
+# Refusals from this status up (503: the class stayed locked) may pass if tried again later.
+TRANSIENT_STATUS = 500
 
 
 def request_hash(command: str, request: dict[str, Any]) -> str:
@@ -40,10 +43,12 @@ def apply_once(
 
     Optimistic: most commands arrive once, so the key is not looked up first. The command is
     applied and its key inserted in the same transaction; if a first delivery already recorded
-    the key, that insert fails, everything rolls back, and the first result is answered. A
-    refusal rolls everything back and records nothing, so the caller may retry with the same
-    key; but a key already applied is answered with its first result, not judged again.
-    Deliveries the command staged in its outbox are handed to `on_commit` after the commit.
+    the key, that insert fails, everything rolls back, and the first result is answered.
+    A refusal rolls the change back and records the key with the refusal, so that a replay, or
+    a late duplicate delivery after the seats freed up, answers what the caller was told
+    rather than applying it. Only refusals that may pass on their own (503, the class stayed
+    locked) are not recorded. Deliveries the command staged in its outbox are handed to
+    `on_commit` after the commit.
     """
     fingerprint = request_hash(command, request)
     try:
@@ -59,14 +64,47 @@ def apply_once(
                 now=now,
             )
             uow.commit()
-    except (BookingError, DomainError, IntegrityError):
+    except IntegrityError:
         stored = _recorded(unit_of_work, key)
         if stored is None:
             raise
         return _replay(stored, command, fingerprint)
+    except (BookingError, DomainError) as error:
+        refusal = error if isinstance(error, BookingError) else refusal_for(error)
+        stored = _recorded_refusal(unit_of_work, key, command, fingerprint, refusal, now)
+        if stored is None:
+            raise refusal from None
+        return _replay(stored, command, fingerprint)
     # Only now, with the change committed, may its notifications be sent.
     on_commit(tx.staged)
     return result
+
+
+def _recorded_refusal(
+    unit_of_work: Callable[[], UnitOfWork],
+    key: str,
+    command: str,
+    fingerprint: str,
+    refusal: BookingError,
+    now: datetime,
+) -> RowMapping | None:
+    """What the key answers after this refusal: the refusal, or a twin's earlier result."""
+    if refusal.status >= TRANSIENT_STATUS:
+        return _recorded(unit_of_work, key)
+    try:
+        with unit_of_work() as uow:
+            record_command_key(
+                uow.connection,
+                key=key,
+                command=command,
+                request_hash=fingerprint,
+                result=refusal.to_result(),
+                now=now,
+            )
+            uow.commit()
+    except IntegrityError:
+        pass  # a twin delivery recorded the key first: its result is the answer
+    return _recorded(unit_of_work, key)
 
 
 def _recorded(unit_of_work: Callable[[], UnitOfWork], key: str) -> RowMapping | None:
@@ -84,4 +122,6 @@ def _replay(stored: RowMapping, command: str, fingerprint: str) -> Result:
             }
         )
     result: Result = stored["result"]
+    if "data" not in result:
+        raise BookingError.from_result(result)  # the refusal the first delivery was given
     return result
