@@ -79,8 +79,8 @@ def test_the_same_key_with_a_different_body_is_refused_and_changes_nothing(
 def test_a_refused_command_replayed_after_seats_free_up_answers_its_refusal_again(
     deployment: Deployment, client: BookingClient
 ) -> None:
-    # Found by the fault drills: a duplicate delivery of a refused command, running after a
-    # cancellation freed the seats, booked them although the caller had been told "full".
+    # Seen while writing the drills' outcome check: a late duplicate of a refused command,
+    # after a cancellation freed the seats, booked them though its caller was told "full".
     klass = client.create_booking(class_body(max_seats=2))["data"]
     holder = client.create_booking(seat_body(klass["id"], seats=2, name="Biff Tannen"))["data"]
     key = str(uuid.uuid4())
