@@ -34,6 +34,11 @@ def create_app() -> Celery:
             "unacked_restore_throttle": 1,
         },
         result_expires=settings.result_expires_s,
+        # A result that cannot be stored because Redis is restarting is stored once it is
+        # back: otherwise Celery records the task as failed although its command committed,
+        # and the caller is told "failed" about a booking that was made (found by a drill).
+        result_backend_always_retry=True,
+        result_backend_max_retries=settings.result_store_retries,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         task_track_started=False,

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # redis-py's default of 100 ms would leave a hot class idle most of the time.
     lock_poll_s: float = Field(default=0.002, gt=0)
     lock_retries: int = Field(default=10, ge=0)
+    # How long an allocation waits for an unreachable Redis (a restart) before retrying later.
+    redis_outage_wait_s: float = Field(default=30.0, ge=0)
     retry_base_s: float = Field(default=0.1, gt=0)
     retry_cap_s: float = Field(default=5.0, gt=0)
     # Retries after a lost database connection, a deadlock or a serialization failure.
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
     # so that a test can kill the worker at exactly that point.
     drill_pause_before_commit_s: float = Field(default=0.0, ge=0)
     drill_pause_after_commit_s: float = Field(default=0.0, ge=0)
+    # Fault drill: the first allocation after the drill arms it pauses this long holding its
+    # class lock, so that the drill can SIGSTOP it until the lock expires (see worker/locks.py).
+    drill_pause_holding_lock_s: float = Field(default=0.0, ge=0)
 
     # A message a worker took but did not ack returns to the queue after this long if that
     # worker vanished with it (its parent died too). Longer than any task may run.
@@ -55,6 +60,9 @@ class Settings(BaseSettings):
     # tenth tick of 10 s; ours scans on every tick.
     unacked_restore_interval_s: int = Field(default=10, gt=0)
     result_expires_s: int = Field(default=86_400, gt=0)
+    # Retries to store a result while Redis is away, backing off up to 10 s apart: about five
+    # minutes in all.
+    result_store_retries: int = Field(default=40, ge=0)
     # How long a command's idempotency key is remembered: a replay older than this is applied
     # as a new command. Longer than any caller would retry.
     command_key_retention_s: int = Field(default=30 * 86_400, gt=0)

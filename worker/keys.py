@@ -7,3 +7,8 @@ PREFIX = "bookings"
 
 def class_lock_key(class_id: UUID | str) -> str:
     return f"{PREFIX}:lock:class:{class_id}"
+
+
+# Fault drill: set (NX) by the first allocation that pauses holding its class lock, with
+# "<pid> <class id>", so that the drill knows whom to SIGSTOP. Deleting it arms the next.
+STALE_LOCK_DRILL_KEY = f"{PREFIX}:drill:stale-lock"

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from uuid import UUID
 
 from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockNotOwnedError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.lock import Lock
 
-from .keys import class_lock_key
+from .keys import STALE_LOCK_DRILL_KEY, class_lock_key
 
 log = logging.getLogger(__name__)
+OUTAGE_FIRST_PAUSE_S = 0.1
+OUTAGE_MAX_PAUSE_S = 2.0
 
 
 class LockBusyError(Exception):
@@ -30,12 +37,16 @@ class ClassLocks:
         wait_s: float,
         poll_s: float = 0.002,
         enabled: bool = True,
+        drill_pause_s: float = 0.0,
+        outage_wait_s: float = 30.0,
     ) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
         self._wait_s = wait_s
         self._poll_s = poll_s
         self.enabled = enabled
+        self._drill_pause_s = drill_pause_s
+        self._outage_wait_s = outage_wait_s
 
     @contextmanager
     def holding_all(self, class_ids: Iterable[UUID]) -> Iterator[None]:
@@ -59,9 +70,10 @@ class ClassLocks:
             # Released in the same call stack, never from another thread.
             thread_local=False,
         )
-        if not lock.acquire():
+        if not self._acquire(lock, class_id):
             raise LockBusyError(f"class {class_id} stayed locked for {self._wait_s:g} s")
         try:
+            self._drill_pause(class_id)
             yield
         finally:
             try:
@@ -70,3 +82,30 @@ class ClassLocks:
                 # Our TTL ran out and another worker may hold the lock now; the database guard
                 # kept the seats right, so this is worth a warning, not a failure.
                 log.warning("lock of class %s expired before it was released", class_id)
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                # The command is done (committed or refused); the lock expires by its TTL.
+                log.warning("could not release the lock of class %s: %s", class_id, error)
+
+    def _acquire(self, lock: Lock, class_id: UUID) -> bool:
+        """Take the lock, waiting out a Redis restart for up to `outage_wait_s`."""
+        deadline = time.monotonic() + self._outage_wait_s
+        pause_s = OUTAGE_FIRST_PAUSE_S
+        while True:
+            try:
+                return bool(lock.acquire())
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                if time.monotonic() >= deadline:
+                    raise LockBusyError(f"Redis unreachable for the lock of {class_id}") from None
+                log.warning("Redis unreachable taking the lock of %s (%s)", class_id, error)
+                time.sleep(pause_s)
+                pause_s = min(pause_s * 2, OUTAGE_MAX_PAUSE_S)
+
+    def _drill_pause(self, class_id: UUID) -> None:
+        """Fault drill only: pause holding the lock, once per arming (see config.py)."""
+        if self._drill_pause_s <= 0:
+            return
+        if self._redis.set(STALE_LOCK_DRILL_KEY, f"{os.getpid()} {class_id}", nx=True):
+            log.warning(
+                "drill: pausing %.1f s holding the lock of class %s", self._drill_pause_s, class_id
+            )
+            time.sleep(self._drill_pause_s)

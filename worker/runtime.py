@@ -38,6 +38,8 @@ class Runtime:
             wait_s=self.settings.lock_wait_s,
             poll_s=self.settings.lock_poll_s,
             enabled=self.settings.allocation_lock_enabled,
+            drill_pause_s=self.settings.drill_pause_holding_lock_s,
+            outage_wait_s=self.settings.redis_outage_wait_s,
         )
 
     @cached_property

@@ -76,6 +76,10 @@ def _backoff_s(attempt: int) -> float:
 def _run(task: Task, call: Callable[[], Result]) -> Result:
     """A handler's result; refusals become error results, contention becomes a retry."""
     settings = current_runtime().settings
+    if (task.request.delivery_info or {}).get("redelivered"):
+        # Restored after a visibility timeout or a lost worker: harmless, the command's key
+        # makes it apply at most once; logged so that operators (and the drills) see it.
+        log.warning("redelivered: %s %s", task.name, task.request.id)
     try:
         return result_or_refusal(call)
     except LockBusyError:
