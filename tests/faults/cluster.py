@@ -1,0 +1,154 @@
+"""The drill's deployment: its own Redis, a PostgreSQL database, named workers and beats.
+
+Each worker instance is a `celery worker` main process with its pool processes; a drill can
+start, SIGKILL, SIGSTOP or SIGCONT any of them, and start more beats than one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from api_client import BookingClient, BookingError
+from tests.support.databases import fresh_database
+from tests.support.workers import REPO_ROOT, worker_env
+
+from .redis_server import RedisServer, own_redis
+
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 20.0
+
+
+@dataclass
+class Instance:
+    """One started process (a worker's main process, or a beat) and where it logs."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def pool_pids(self) -> list[int]:
+        """The pool processes that run tasks (children of the main process)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if not children.exists():
+            return []
+        return [int(pid) for pid in children.read_text().split()]
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@dataclass
+class Cluster:
+    """Redis, the database and every worker and beat the drill started."""
+
+    redis: RedisServer
+    database_url: str
+    workdir: Path
+    settings: dict[str, str]
+    instances: dict[str, Instance] = field(default_factory=dict)
+
+    @property
+    def redis_url(self) -> str:
+        return self.redis.url(0)
+
+    def client(self, timeout_s: float = 30.0) -> BookingClient:
+        return BookingClient(self.redis_url, timeout_s=timeout_s)
+
+    def start_worker(
+        self, name: str, concurrency: int = 2, settings: Mapping[str, str] | None = None
+    ) -> Instance:
+        command = [
+            sys.executable, "-m", "celery", "-A", "worker", "worker",
+            "--concurrency", str(concurrency), "--pool", "prefork",
+            "--hostname", f"{name}-{os.getpid()}@%h",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--loglevel", "WARNING",
+        ]  # fmt: skip
+        instance = self._start(name, command, settings)
+        self._wait_for_pool(instance, concurrency)
+        return instance
+
+    def start_beat(self, name: str) -> Instance:
+        schedule = self.workdir / f"{name}.schedule"
+        command = [
+            sys.executable, "-m", "celery", "-A", "worker", "beat",
+            "--schedule", str(schedule), "--loglevel", "WARNING",
+        ]  # fmt: skip
+        return self._start(name, command, None)
+
+    def stop(self, name: str) -> None:
+        instance = self.instances.pop(name)
+        _stop(instance.process)
+
+    def stop_all(self) -> None:
+        for name in list(self.instances):
+            self.stop(name)
+
+    def workers(self) -> list[Instance]:
+        return [i for n, i in self.instances.items() if not n.startswith("beat")]
+
+    def pool_pids(self) -> list[int]:
+        return [pid for instance in self.workers() for pid in instance.pool_pids()]
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {i.name}\n{i.log_path.read_text(errors='replace')[-4000:]}"
+            for i in self.instances.values()
+        )
+
+    def _start(self, name: str, command: list[str], settings: Mapping[str, str] | None) -> Instance:
+        env = worker_env(self.redis_url, self.database_url, {**self.settings, **(settings or {})})
+        log_path = self.workdir / f"{name}.log"
+        with log_path.open("ab") as log_file:
+            process = subprocess.Popen(
+                command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+            )
+        instance = Instance(name, process, log_path)
+        self.instances[name] = instance
+        return instance
+
+    def _wait_for_pool(self, instance: Instance, concurrency: int) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        with self.client(timeout_s=2) as client:
+            while time.monotonic() < deadline:
+                if not instance.alive():
+                    raise RuntimeError(f"{instance.name} exited:\n{instance.log_path.read_text()}")
+                if len(instance.pool_pids()) >= concurrency:
+                    try:
+                        client.ping()
+                        return
+                    except BookingError:
+                        pass
+                time.sleep(0.1)
+        raise RuntimeError(f"{instance.name} did not start:\n{instance.log_path.read_text()}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGCONT)  # a stopped process cannot act on SIGTERM
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running_cluster(workdir: Path, settings: Mapping[str, str]) -> Iterator[Cluster]:
+    """A persistent Redis of its own and a fresh PostgreSQL database; no workers yet."""
+    with ExitStack() as stack:
+        redis_server = stack.enter_context(own_redis(workdir / "redis"))
+        database_url = stack.enter_context(fresh_database("postgresql", workdir))
+        cluster = Cluster(redis_server, database_url, workdir, dict(settings))
+        stack.callback(cluster.stop_all)
+        yield cluster

@@ -1,0 +1,264 @@
+"""The seven faults, each a drill of its own, and all of them together.
+
+A drill names the settings and extra processes it needs and a fault loop that runs beside the
+load until the load ends, counting the faults it injected.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+from sqlalchemy import create_engine, text
+
+from tests.support.bodies import seat_body
+from worker.keys import STALE_LOCK_DRILL_KEY
+
+from .cluster import Cluster
+from .load import Told, append_journal, send_until_told
+from .receiver import DrillReceiver
+
+STALE_LOCK_TTL_S = 1.0
+STALE_PAUSE_S = 4.0
+SLOW_COMMIT_S = 0.3
+REDELIVERY_COMMIT_S = 1.5
+# Materialized first, so that PostgreSQL cannot terminate this connection before filtering it.
+TERMINATE_OTHERS = text(
+    "WITH victims AS MATERIALIZED ("
+    " SELECT pid, state FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND backend_type = 'client backend')"
+    " SELECT state FROM victims WHERE pg_terminate_backend(pid)"
+)
+EXPIRED_LOCK_LINE = "expired before it was released"
+REDELIVERED_LINE = "redelivered:"
+
+
+@dataclass
+class FaultRun:
+    """What a fault loop works with, and what it reports."""
+
+    cluster: Cluster
+    receiver: DrillReceiver
+    rng: random.Random
+    load_done: threading.Event
+    drill_journal: Path
+    faults: int = 0
+    notes: list[str] = field(default_factory=list)
+    stale_classes: list[str] = field(default_factory=list)
+
+    def pause(self, seconds: float) -> bool:
+        """Sleep unless the load ends first; whether the load is still running."""
+        return not self.load_done.wait(seconds)
+
+
+@dataclass(frozen=True)
+class Drill:
+    name: str
+    fault: str
+    settings: dict[str, str] = field(default_factory=dict)
+    slow_worker_commit_s: float = 0.0  # a worker whose commands pause before their commit
+    stale_worker: bool = False
+    beats: int = 1
+    # Long enough for the fault loop to go round once (all-together needs every fault).
+    min_duration_s: float = 0.0
+    inject: Callable[[FaultRun], None] = lambda _run: None
+    counts_redeliveries: bool = False
+
+
+def kill_mid_allocation(run: FaultRun) -> None:
+    """SIGKILL the slow worker's pool process, which spends its commands inside a transaction."""
+    while run.pause(run.rng.uniform(0.8, 1.6)):
+        pids = run.cluster.instances["w-slow"].pool_pids()
+        if pids:
+            os.kill(run.rng.choice(pids), signal.SIGKILL)
+            run.faults += 1
+
+
+def stop_lock_holder(run: FaultRun) -> None:
+    """SIGSTOP a worker holding a class lock past its TTL, fill the class, then SIGCONT it."""
+    holder_redis = redis.Redis.from_url(run.cluster.redis_url)
+    while not run.load_done.is_set():
+        held = _wait_for_key(holder_redis, run)
+        if held is None:
+            return
+        pid_text, class_id = held.split()
+        pid = int(pid_text)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            time.sleep(STALE_LOCK_TTL_S + 0.5)  # the lock expires; the worker cannot notice
+            filled = _fill(run, class_id)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        run.faults += 1
+        run.stale_classes.append(class_id)
+        run.notes.append(f"stale holder of {class_id[:8]} stopped; {filled} seats taken meanwhile")
+        _wait_for_log(run, "w-stale", EXPIRED_LOCK_LINE, run.faults, timeout_s=20)
+        holder_redis.delete(STALE_LOCK_DRILL_KEY)  # arms the next pause
+        run.pause(1.0)
+
+
+def restart_redis(run: FaultRun) -> None:
+    while run.pause(run.rng.uniform(2.0, 3.0)):
+        run.cluster.redis.restart(down_s=1.0)
+        run.faults += 1
+
+
+def terminate_connections(run: FaultRun) -> None:
+    """pg_terminate_backend on every connection of the drill's database but our own."""
+    engine = create_engine(run.cluster.database_url, isolation_level="AUTOCOMMIT")
+    mid_transaction = 0
+    try:
+        while run.pause(run.rng.uniform(0.7, 1.3)):
+            with engine.connect() as conn:
+                killed = conn.execute(TERMINATE_OTHERS).all()
+            run.faults += len(killed)
+            mid_transaction += sum(row.state != "idle" for row in killed)
+    finally:
+        engine.dispose()
+    run.notes.append(f"{mid_transaction} of them active or idle in a transaction")
+
+
+def keep_second_beat(run: FaultRun) -> None:
+    run.faults += 1  # the second beat process runs for the whole load
+    run.load_done.wait()
+
+
+def take_receiver_down(run: FaultRun) -> None:
+    while run.pause(run.rng.uniform(1.5, 2.5)):
+        run.receiver.go_down()
+        time.sleep(run.rng.uniform(3.0, 5.0))
+        run.receiver.start()
+        run.faults += 1
+
+
+def all_faults(run: FaultRun) -> None:
+    """Every fault in turn, in a random order each round, each at least once."""
+    one_round: dict[str, Callable[[FaultRun], None]] = {
+        "kill": _one(kill_mid_allocation),
+        "stale-lock": _one(stop_lock_holder),
+        "redis": _one(restart_redis),
+        "postgres": _one(terminate_connections),
+        "receiver": _one(take_receiver_down),
+    }
+    while not run.load_done.is_set():
+        for name in run.rng.sample(list(one_round), len(one_round)):
+            before = run.faults
+            one_round[name](run)
+            run.notes.append(f"{name}: {run.faults - before}")
+            if run.load_done.is_set():
+                return
+
+
+def _one(fault: Callable[[FaultRun], None]) -> Callable[[FaultRun], None]:
+    """The fault loop stopped after its first fault."""
+
+    def once(run: FaultRun) -> None:
+        stop_after_one = threading.Event()
+        inner = FaultRun(
+            run.cluster,
+            run.receiver,
+            run.rng,
+            stop_after_one,
+            run.drill_journal,
+            notes=run.notes,
+            stale_classes=run.stale_classes,
+        )
+        thread = threading.Thread(target=fault, args=(inner,), daemon=True)
+        thread.start()
+        while inner.faults == 0 and thread.is_alive() and not run.load_done.is_set():
+            time.sleep(0.1)
+        stop_after_one.set()
+        thread.join()
+        run.faults += inner.faults
+
+    return once
+
+
+def _wait_for_key(client: redis.Redis, run: FaultRun) -> str | None:
+    while not run.load_done.is_set():
+        try:
+            value = client.get(STALE_LOCK_DRILL_KEY)
+        except redis.RedisError:
+            value = None
+        if value is not None:
+            return value.decode() if isinstance(value, bytes) else str(value)
+        time.sleep(0.05)
+    return None
+
+
+def _fill(run: FaultRun, class_id: str) -> int:
+    """Book single seats in the class until it is full (or refuses otherwise); seats taken."""
+    taken = 0
+    with run.cluster.client(timeout_s=10) as client:
+        while True:
+            told: Told = send_until_told(
+                "book_seats",
+                class_id,
+                lambda key: client.submit_booking(seat_body(class_id, seats=1), key),
+            )
+            append_journal(run.drill_journal, told)
+            if told.status != 201:
+                return taken
+            taken += 1
+
+
+def _wait_for_log(run: FaultRun, name: str, line: str, count: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if run.cluster.instances[name].log_path.read_text(errors="replace").count(line) >= count:
+            return
+        time.sleep(0.2)
+    run.notes.append(f"no '{line}' in {name}'s log after {timeout_s:g} s")
+
+
+DRILLS: dict[str, Drill] = {
+    drill.name: drill
+    for drill in (
+        Drill(
+            "kill-mid-allocation",
+            "SIGKILL a worker process in the middle of seat allocation",
+            slow_worker_commit_s=SLOW_COMMIT_S,
+            inject=kill_mid_allocation,
+        ),
+        Drill(
+            "stale-lock",
+            "SIGSTOP a worker holding a class lock until it expires, fill the class, SIGCONT",
+            stale_worker=True,
+            inject=stop_lock_holder,
+        ),
+        Drill("redis-restart", "restart Redis (AOF on) during load", inject=restart_redis),
+        Drill(
+            "pg-terminate",
+            "pg_terminate_backend on the workers' connections mid-transaction",
+            slow_worker_commit_s=SLOW_COMMIT_S,
+            inject=terminate_connections,
+        ),
+        Drill(
+            "redelivery",
+            "visibility timeout of 1 s under commands that take 1.5 s: duplicate deliveries",
+            settings={"BOOKINGS_VISIBILITY_TIMEOUT_S": "1"},
+            slow_worker_commit_s=REDELIVERY_COMMIT_S,
+            counts_redeliveries=True,
+        ),
+        Drill("two-beats", "two beat processes at once", beats=2, inject=keep_second_beat),
+        Drill("receiver-down", "the webhook receiver down for seconds", inject=take_receiver_down),
+        Drill(
+            "all-together",
+            "every fault above in one run",
+            settings={"BOOKINGS_VISIBILITY_TIMEOUT_S": "3"},
+            slow_worker_commit_s=SLOW_COMMIT_S,
+            stale_worker=True,
+            beats=2,
+            inject=all_faults,
+            min_duration_s=30,
+        ),
+    )
+}

@@ -1,0 +1,260 @@
+"""The mixed load: client processes, each with a few threads, sending commands until told.
+
+Every command gets its own idempotency key and is resent under that key (a new task, the same
+command) after a timeout, a lost connection or a busy class, until the workers answer with a
+result or a refusal. What each caller was finally told goes to a journal, one JSON line per
+command, which the checks compare with the database afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from api_client import BookingClient, BookingError, BusyError, PendingResult, ResultTimeoutError
+from tests.support.bodies import class_body, seat_body
+
+ATTEMPT_TIMEOUT_S = 20.0
+RESEND_PAUSE_S = 0.5
+# A command not answered within this long counts as lost.
+GIVE_UP_S = 300.0
+JOURNAL_GLOB = "journal-*.jsonl"
+
+# How often each kind of command is picked; a pick that has nothing to act on books instead.
+WEIGHTS: dict[str, int] = {
+    "book_seats": 55,
+    "cancel_by_customer": 14,
+    "cancel_by_owner": 5,
+    "create_class": 8,
+    "cancel_class": 2,
+    "create_series": 3,
+    "cancel_series": 1,
+    "complete_class": 12,
+}
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What the clients do: on which classes, for how long or how many commands."""
+
+    redis_url: str
+    classes: tuple[str, ...]
+    # Classes that end during the run, (id, end as a POSIX time): completed by callers and beat.
+    ending: tuple[tuple[str, float], ...]
+    journal_dir: str
+    processes: int = 2
+    threads: int = 3
+    duration_s: float | None = None
+    commands_per_thread: int | None = None
+    seed: int = 0
+
+
+@dataclass
+class Told:
+    """One command and what its caller was finally told (status None: never answered)."""
+
+    key: str
+    op: str
+    target: str | None
+    status: int | None = None
+    result_id: str | None = None
+    state: str | None = None
+    error: str | None = None
+    created: list[str] = field(default_factory=list)
+    attempts: int = 0
+    resent_after: list[str] = field(default_factory=list)
+    latency_ms: float = 0.0
+
+
+def run_load(plan: LoadPlan) -> None:
+    """Run the plan's client processes to the end; raise if one of them crashed."""
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=client_process, args=(plan, index), name=f"load-{index}")
+        for index in range(plan.processes)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join()
+    crashed = [p.name for p in processes if p.exitcode != 0]
+    if crashed:
+        raise RuntimeError(f"load processes crashed: {crashed}")
+
+
+def read_journal(journal_dir: Path) -> list[Told]:
+    return [
+        Told(**json.loads(line))
+        for path in sorted(journal_dir.glob(JOURNAL_GLOB))
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+
+
+def append_journal(path: Path, told: Told) -> None:
+    with path.open("a") as journal:
+        journal.write(json.dumps(asdict(told)) + "\n")
+
+
+def client_process(plan: LoadPlan, index: int) -> None:
+    threads = [
+        threading.Thread(target=_client_thread, args=(plan, index, number), daemon=True)
+        for number in range(plan.threads)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _client_thread(plan: LoadPlan, process_index: int, thread_index: int) -> None:
+    journal = Path(plan.journal_dir) / f"journal-{process_index}-{thread_index}.jsonl"
+    caller = Caller(plan, random.Random(f"{plan.seed}-{process_index}-{thread_index}"))
+    deadline = None if plan.duration_s is None else time.monotonic() + plan.duration_s
+    sent = 0
+    with BookingClient(plan.redis_url, timeout_s=ATTEMPT_TIMEOUT_S) as client:
+        while plan.commands_per_thread is None or sent < plan.commands_per_thread:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            append_journal(journal, caller.next_command(client))
+            sent += 1
+
+
+class Caller:
+    """One simulated caller: its own seat bookings, classes and series, and a shared pool."""
+
+    def __init__(self, plan: LoadPlan, rng: random.Random) -> None:
+        self.plan = plan
+        self.rng = rng
+        self.classes = list(plan.classes)
+        self.own_classes: list[str] = []
+        self.held: list[str] = []
+        self.own_series: list[str] = []
+
+    def next_command(self, client: BookingClient) -> Told:
+        op = self.rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
+        command: Told | None = getattr(self, op)(client)
+        if command is None:
+            command = self.book_seats(client)
+        return command
+
+    # Commands: each returns what its caller was told, or None when it has nothing to act on.
+
+    def book_seats(self, client: BookingClient) -> Told:
+        class_id = self.rng.choice(self.classes)
+        body = seat_body(class_id, seats=self.rng.randint(1, 3), name=f"Caller {self.rng.random()}")
+        told = send_until_told("book_seats", class_id, lambda key: client.submit_booking(body, key))
+        if told.status == 201 and told.result_id:
+            self.held.append(told.result_id)
+        return told
+
+    def cancel_by_customer(self, client: BookingClient) -> Told | None:
+        return self._seat_action(client, "cancel_by_customer", "Something came up")
+
+    def cancel_by_owner(self, client: BookingClient) -> Told | None:
+        return self._seat_action(client, "cancel_by_owner", "Moved to another class")
+
+    def create_class(self, client: BookingClient) -> Told:
+        start = datetime.now(UTC) + timedelta(days=self.rng.randint(1, 60))
+        body = class_body(start, max_seats=self.rng.randint(5, 60))
+        told = send_until_told("create_class", None, lambda key: client.submit_booking(body, key))
+        if told.status == 201 and told.result_id:
+            self.own_classes.append(told.result_id)
+            self.classes.append(told.result_id)
+        return told
+
+    def cancel_class(self, client: BookingClient) -> Told | None:
+        if not self.own_classes:
+            return None
+        class_id = self.own_classes.pop(self.rng.randrange(len(self.own_classes)))
+        self.classes.remove(class_id)
+        return send_until_told(
+            "cancel_class",
+            class_id,
+            lambda key: client.submit_action(class_id, "cancel", "Teacher is ill", key),
+        )
+
+    def create_series(self, client: BookingClient) -> Told:
+        first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.rng.randint(1, 30))
+        body = class_body(first, max_seats=self.rng.randint(5, 30))
+        body["recurrence"] = {
+            "starts": [(first + timedelta(weeks=week)).isoformat() for week in range(3)]
+        }
+        told = send_until_told(
+            "create_series", None, lambda key: client.submit_recurring(body, key)
+        )
+        if told.status == 201 and told.result_id:
+            self.own_series.append(told.result_id)
+            self.classes.extend(told.created)
+        return told
+
+    def cancel_series(self, client: BookingClient) -> Told | None:
+        if not self.own_series:
+            return None
+        series_id = self.own_series.pop()
+        return send_until_told(
+            "cancel_series",
+            series_id,
+            lambda key: client.submit_series_cancel(series_id, "Season cancelled", None, key),
+        )
+
+    def complete_class(self, client: BookingClient) -> Told | None:
+        ended = [class_id for class_id, end in self.plan.ending if end < time.time()]
+        if not ended:
+            return None
+        class_id = self.rng.choice(ended)
+        return send_until_told(
+            "complete_class",
+            class_id,
+            lambda key: client.submit_action(class_id, "complete", "Well done", key),
+        )
+
+    def _seat_action(self, client: BookingClient, action: str, message: str) -> Told | None:
+        if not self.held:
+            return None
+        seat_id = self.held.pop(self.rng.randrange(len(self.held)))
+        return send_until_told(
+            action, seat_id, lambda key: client.submit_action(seat_id, action, message, key)
+        )
+
+
+def send_until_told(op: str, target: str | None, submit: Callable[[str], PendingResult]) -> Told:
+    """Send under one key, and again under the same key, until a result or a refusal comes."""
+    told = Told(key=str(uuid.uuid4()), op=op, target=target)
+    started = time.monotonic()
+    while time.monotonic() - started < GIVE_UP_S:
+        told.attempts += 1
+        try:
+            _tell(told, submit(told.key).result(ATTEMPT_TIMEOUT_S))
+            break
+        except (ResultTimeoutError, BusyError) as unanswered:
+            told.resent_after.append(type(unanswered).__name__)
+        except BookingError as refusal:
+            told.status, told.error = refusal.status, str(refusal)
+            break
+        except Exception as lost:  # Redis restarting: the broker or the result connection
+            told.resent_after.append(type(lost).__name__)
+        time.sleep(RESEND_PAUSE_S)
+    told.latency_ms = (time.monotonic() - started) * 1000
+    return told
+
+
+def _tell(told: Told, result: dict[str, Any]) -> None:
+    data = result["data"]
+    told.status = 201 if told.op in ("book_seats", "create_class", "create_series") else 200
+    if told.op == "create_series":
+        told.result_id = data["series_id"]
+        told.created = [klass["id"] for klass in data["bookings"]]
+        return
+    told.result_id, told.state = data.get("id"), data.get("state")
+    if told.op in ("book_seats", "create_class"):
+        told.created = [data["id"]]

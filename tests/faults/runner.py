@@ -1,0 +1,208 @@
+"""One drill from start to end: deployment, classes, load beside the fault, drain, checks."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from api_client import BookingClient
+from tests.support.bodies import class_body
+
+from .checks import Findings, check_everything, wait_for_outbox_drained
+from .cluster import Cluster, running_cluster
+from .drills import (
+    EXPIRED_LOCK_LINE,
+    REDELIVERED_LINE,
+    STALE_LOCK_TTL_S,
+    STALE_PAUSE_S,
+    Drill,
+    FaultRun,
+)
+from .load import LoadPlan, Told, append_journal, read_journal, run_load, send_until_told
+from .receiver import SECRET, DrillReceiver
+
+DRAIN_TIMEOUT_S = 180.0
+ENDING_CLASS_LENGTH = timedelta(seconds=2)
+
+
+@dataclass(frozen=True)
+class Size:
+    """How much load a drill runs: by time (drills) or by count (the load run)."""
+
+    classes: int
+    ending_classes: int
+    processes: int
+    threads: int
+    duration_s: float | None = None
+    commands_per_thread: int | None = None
+    workers: int = 2
+    concurrency: int = 2
+
+
+SHORT = Size(classes=20, ending_classes=6, processes=2, threads=2, duration_s=8)
+FULL = Size(classes=100, ending_classes=20, processes=3, threads=3, duration_s=60)
+
+
+@dataclass
+class DrillReport:
+    drill: str
+    fault: str
+    faults: int
+    findings: Findings
+    seconds: float
+    redelivered: int = 0
+    expired_locks: int = 0
+    notes: list[str] = field(default_factory=list)
+    latencies_ms: list[float] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings.problems and self.faults > 0
+
+    @property
+    def duplicated(self) -> int:
+        found = self.findings
+        return found.duplicated + found.completed_twice + found.notified_twice
+
+
+def base_settings(receiver: DrillReceiver) -> dict[str, str]:
+    return {
+        "BOOKINGS_NOTIFICATION_CHANNELS": "webhook",
+        "BOOKINGS_WEBHOOK_URL": receiver.url,
+        "BOOKINGS_WEBHOOK_SECRET": SECRET,
+        "BOOKINGS_WEBHOOK_TIMEOUT_S": "2",
+        "BOOKINGS_DELIVERY_ATTEMPTS": "100",
+        "BOOKINGS_DELIVERY_RETRY_BASE_S": "0.2",
+        "BOOKINGS_DELIVERY_RETRY_CAP_S": "2",
+        "BOOKINGS_DELIVERY_LEASE_S": "15",
+        "BOOKINGS_OUTBOX_SWEEP_EVERY_S": "2",
+        "BOOKINGS_COMPLETE_GRACE_S": "0",
+        "BOOKINGS_COMPLETE_EVERY_S": "1",
+        "BOOKINGS_VISIBILITY_TIMEOUT_S": "10",
+        "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
+    }
+
+
+def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = None) -> DrillReport:
+    if workdir is None:
+        with tempfile.TemporaryDirectory(prefix=f"gb-drill-{drill.name}-") as scratch:
+            return run_drill(drill, size, seed, Path(scratch))
+    started = time.monotonic()
+    receiver = DrillReceiver()
+    receiver.start()
+    try:
+        settings = {**base_settings(receiver), **drill.settings}
+        with running_cluster(workdir, settings) as cluster:
+            start_processes(cluster, drill, size)
+            if size.duration_s is not None and size.duration_s < drill.min_duration_s:
+                size = replace(size, duration_s=drill.min_duration_s)
+            plan = plan_load(cluster, size, workdir, seed)
+            drill_journal = workdir / "journal-drill.jsonl"
+            run = FaultRun(cluster, receiver, random.Random(seed), threading.Event(), drill_journal)
+            fault_loop = threading.Thread(target=drill.inject, args=(run,), daemon=True)
+            fault_loop.start()
+            try:
+                run_load(plan)
+            finally:
+                run.load_done.set()
+                fault_loop.join(timeout=60)
+            receiver.start_if_down()
+            wait_for_outbox_drained(cluster.database_url, DRAIN_TIMEOUT_S)
+            logs = {name: i.log_path for name, i in cluster.instances.items()}
+            cluster.stop_all()
+            journal = read_journal(workdir)
+            findings = check_everything(cluster.database_url, journal, receiver)
+    finally:
+        receiver.stop()
+    text = "\n".join(path.read_text(errors="replace") for path in logs.values())
+    faults = run.faults
+    redelivered = text.count(REDELIVERED_LINE)
+    if drill.counts_redeliveries:
+        faults = redelivered  # the fault is the timeout itself; what it caused is the count
+    return DrillReport(
+        drill.name,
+        drill.fault,
+        faults,
+        findings,
+        time.monotonic() - started,
+        redelivered=redelivered,
+        expired_locks=text.count(EXPIRED_LOCK_LINE),
+        notes=run.notes + stale_outcomes(journal, run.stale_classes),
+        latencies_ms=[told.latency_ms for told in journal],
+    )
+
+
+def stale_outcomes(journal: list[Told], stale_classes: list[str]) -> list[str]:
+    """What the stopped holder's command was told: it is the one that took longer than the
+    pause it was stopped in."""
+    notes = []
+    for class_id in stale_classes:
+        slow = [
+            told.status
+            for told in journal
+            if told.target == class_id and told.latency_ms >= STALE_PAUSE_S * 1000
+        ]
+        notes.append(f"stale command on {class_id[:8]} answered {slow}")
+    return notes
+
+
+def start_processes(cluster: Cluster, drill: Drill, size: Size) -> None:
+    for index in range(size.workers):
+        cluster.start_worker(f"w{index + 1}", size.concurrency)
+    if drill.slow_worker_commit_s:
+        slow = {"BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": str(drill.slow_worker_commit_s)}
+        cluster.start_worker("w-slow", 1, slow)
+    if drill.stale_worker:
+        stale = {
+            "BOOKINGS_DRILL_PAUSE_HOLDING_LOCK_S": str(STALE_PAUSE_S),
+            "BOOKINGS_LOCK_TTL_S": str(STALE_LOCK_TTL_S),
+        }
+        cluster.start_worker("w-stale", 1, stale)
+    for index in range(drill.beats):
+        cluster.start_beat(f"beat-{index + 1}")
+
+
+def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPlan:
+    """Classes to book (some of them ending during the run), created and journaled."""
+    journal = workdir / "journal-setup.jsonl"
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    run_s = size.duration_s or 60.0
+    classes, ending = [], []
+    with cluster.client() as client:
+        for _ in range(size.classes):
+            start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
+            told = _create(client, class_body(start, max_seats=rng.randint(20, 150)), journal)
+            classes.append(told)
+        for index in range(size.ending_classes):
+            start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
+            body = class_body(start, max_seats=rng.randint(10, 40), length=ENDING_CLASS_LENGTH)
+            told = _create(client, body, journal)
+            ending.append((told, (start + ENDING_CLASS_LENGTH).timestamp()))
+            classes.append(told)
+    return LoadPlan(
+        redis_url=cluster.redis_url,
+        classes=tuple(classes),
+        ending=tuple(ending),
+        journal_dir=str(workdir),
+        processes=size.processes,
+        threads=size.threads,
+        duration_s=size.duration_s,
+        commands_per_thread=size.commands_per_thread,
+        seed=seed,
+    )
+
+
+def _create(client: BookingClient, body: dict[str, Any], journal: Path) -> str:
+    told: Told = send_until_told("create_class", None, lambda key: client.submit_booking(body, key))
+    told.created = [told.result_id] if told.result_id else []
+    append_journal(journal, told)
+    if told.status != 201 or told.result_id is None:
+        raise RuntimeError(f"could not create a class: {told}")
+    return told.result_id
