@@ -51,6 +51,9 @@ def create_app(
         openapi_url="/v2/openapi.json",
         docs_url="/v2/docs",
         redoc_url=None,
+        # "/v2/bookings/{id}/" is a 404 like any unknown path, not a 307 to a path that takes
+        # no PUT (found by the bad-input drill).
+        redirect_slashes=False,
     )
     app.include_router(bookings_router(booking_client, watcher, settings.wait_s, require_api_key))
     _install_error_handlers(app)

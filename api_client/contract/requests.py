@@ -34,13 +34,40 @@ def _check_duration(text: str) -> str:
 
 
 def _as_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+    """In UTC, within the years a booking can be about (and its windows computed)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(RANGE_MESSAGE) from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(RANGE_MESSAGE)
+    return utc
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5_000)]
-Message = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_MESSAGE_CHARS)]
+def _without_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; found by the bad-input drill as a worker failure.
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+def _trimmed(max_length: int, min_length: int = 0) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+# Bounds of every date and time: window arithmetic (up to ten years either side) stays within
+# what Python's datetime can hold. Found by the bad-input drill: a class in year 1 crashed.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+RANGE_MESSAGE = "must be between 1970-01-01 and 9000-01-01"
+
+# Trimmed strings of bounded length that a database column can hold.
+NoNul = AfterValidator(_without_nul)
+Text = Annotated[str, _trimmed(500, min_length=1), NoNul]
+OptionalText = Annotated[str, _trimmed(500), NoNul]
+LongText = Annotated[str, _trimmed(5_000), NoNul]
+Message = Annotated[str, _trimmed(MAX_MESSAGE_CHARS), NoNul]
+ShortText = Annotated[str, _trimmed(200, min_length=1), NoNul]
 Duration = Annotated[str, StringConstraints(max_length=100), AfterValidator(_check_duration)]
 SeatCount = Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_LIMIT)]
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
@@ -63,9 +90,7 @@ class Event(ContractModel):
     end: UtcDatetime
     what: Text
     where: OptionalText | None = None
-    calendar_id: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
-    ]
+    calendar_id: ShortText
     description: LongText | None = None
 
     @field_validator("end")
@@ -98,7 +123,7 @@ class OwnerSettings(ContractModel):
 
 
 class Person(ContractModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: ShortText
     email: Annotated[EmailStr, StringConstraints(max_length=254)]
 
 

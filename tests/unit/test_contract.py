@@ -496,3 +496,27 @@ def test_a_seat_booking_names_one_class_or_one_series_not_neither(
     assert refusal(BODY, body) == {
         "related": ["needs owner_booking_id (one class) or series_id (a term), not both"]
     }
+
+
+# Found by the bad-input drill (tests/faults/bad_input.py): each crashed a worker or the client.
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["0001-01-01T00:30:00+00:00", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"],
+)
+def test_a_class_outside_the_years_bookings_can_be_about_is_refused(
+    owner_body: dict[str, Any], start: str
+) -> None:
+    moment = datetime.fromisoformat(start)
+    body = {**owner_body, "event": {**owner_body["event"], "start": start}}
+    body["event"]["end"] = (
+        (moment + timedelta(hours=1)).isoformat() if moment.year < 9999 else start
+    )
+    errors = refusal(BODY, body)
+    assert "must be between 1970-01-01 and 9000-01-01" in errors["event.start"]
+
+
+def test_a_nul_character_in_text_is_refused(owner_body: dict[str, Any]) -> None:
+    body = {**owner_body, "event": {**owner_body["event"], "what": "Yoga\x00class"}}
+    assert refusal(BODY, body) == {"event.what": ["must not contain NUL characters"]}
