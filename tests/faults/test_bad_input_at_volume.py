@@ -1,0 +1,90 @@
+"""Bad input at volume, short form: generated requests through the client and the gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from benchmarks.gateway_server import free_port
+from tests.faults.bad_input import (
+    BadInputTarget,
+    BadRequest,
+    CreateRequest,
+    Outcome,
+    Sender,
+    bad_input_deployment,
+    class_bodies,
+    connected_senders,
+    gateway_sender,
+    probe,
+    run_bad_input,
+)
+
+pytestmark = pytest.mark.integration
+
+SHORT_COUNT = 300
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BadInputTarget]:
+    with bad_input_deployment(tmp_path_factory.mktemp("bad-input")) as deployed:
+        yield deployed
+
+
+def calling_successes_refusals(sender: Sender) -> Sender:
+    """A broken path: it tells the caller "refused" even when the booking was made."""
+
+    def send(request: BadRequest) -> Outcome:
+        outcome = sender(request)
+        if outcome.kind == "success":
+            return Outcome("refusal", 409, "claimed refused")
+        return outcome
+
+    return send
+
+
+def test_generated_requests_get_a_success_or_a_4xx_and_refusals_write_nothing(
+    target: BadInputTarget,
+) -> None:
+    report = run_bad_input(
+        target.redis_url,
+        target.database_url,
+        target.gateway.base_url,
+        target.gateway.api_key,
+        count=SHORT_COUNT,
+        seed=6,
+    )
+
+    assert report.problems() == [], report.render()
+    for path, tally in report.tallies.items():
+        assert tally.sent == SHORT_COUNT, path
+        assert tally.succeeded > 0, report.render()
+        assert sum(tally.refused.values()) > 0, report.render()
+
+
+def test_a_path_that_calls_its_successes_refusals_is_caught_writing(
+    target: BadInputTarget,
+) -> None:
+    anchor = datetime.now(UTC) + timedelta(days=30)
+    requests = class_bodies(anchor).map(CreateRequest)
+
+    gateway = target.gateway
+    with connected_senders(target.redis_url, gateway.base_url, gateway.api_key) as (_, senders):
+        lying = {"client": calling_successes_refusals(senders["client"])}
+        report = probe(lying, target.database_url, requests, count=5, seed=0)
+
+    assert report.problems() == ["client: 5 refusals wrote to the database"]
+
+
+def test_a_gateway_that_does_not_answer_is_reported_as_crashing(target: BadInputTarget) -> None:
+    anchor = datetime.now(UTC) + timedelta(days=30)
+    requests = class_bodies(anchor).map(CreateRequest)
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{free_port()}", timeout=5) as nobody:
+        report = probe({"gateway": gateway_sender(nobody)}, target.database_url, requests, 3, 0)
+
+    assert report.problems() == ["gateway: 3 answers were neither a success nor a 4xx"]
+    assert "ConnectError" in report.render()
