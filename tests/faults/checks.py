@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, func, select
 
 from tests.support.invariants import seat_accounts
-from worker.domain.graphs import GRAPHS
+from worker.domain.graphs import GRAPHS, Graph
 from worker.storage.tables import booking_logs, bookings, command_keys, outbox
 
 from .load import Told
@@ -36,6 +36,7 @@ class Findings:
     oversold: int = 0
     seat_accounts_off: int = 0
     bookings: int = 0
+    classes_completed: int = 0
     bad_transitions: int = 0
     completed_twice: int = 0
     notifications: int = 0
@@ -166,27 +167,30 @@ def check_histories(engine: Engine, findings: Findings) -> None:
             logs[row.booking_id].append(row)
     findings.bookings = len(states)
     for booking_id, (graph_name, state) in states.items():
+        findings.classes_completed += graph_name == "group_owner" and state == "completed"
         graph = GRAPHS[graph_name]
         walk = logs.get(booking_id, [])
         findings.completed_twice += sum(e.to_state == "completed" for e in walk) > 1
-        expected_from, reached = None, None
-        for entry in walk:
-            allowed = (
-                entry.to_state == graph.initial_state
-                if expected_from is None
-                else graph.transitions.get(expected_from, {}).get(entry.action) == entry.to_state
-            )
-            if entry.from_state != expected_from or not allowed:
-                findings.bad_transitions += 1
-                findings.problem(
-                    f"{graph_name} {booking_id}: {entry.from_state} -{entry.action}-> "
-                    f"{entry.to_state} after {expected_from}"
-                )
-                break
-            expected_from = reached = entry.to_state
-        if reached != state:
+        wrong = walk_problem(graph, walk, state)
+        if wrong is not None:
             findings.bad_transitions += 1
-            findings.problem(f"{graph_name} {booking_id} is {state}, its log ends at {reached}")
+            findings.problem(f"{graph_name} {booking_id}: {wrong}")
+
+
+def walk_problem(graph: Graph, walk: list[Any], state: str) -> str | None:
+    """What is wrong with a booking's log as a walk through its graph, if anything."""
+    reached = None
+    for entry in walk:
+        if reached is None:
+            allowed = entry.to_state == graph.initial_state
+        else:
+            allowed = graph.transitions.get(reached, {}).get(entry.action) == entry.to_state
+        if entry.from_state != reached or not allowed:
+            return f"{entry.from_state} -{entry.action}-> {entry.to_state} after {reached}"
+        reached = entry.to_state
+    if reached != state:
+        return f"is {state}, its log ends at {reached}"
+    return None
 
 
 def check_notifications(engine: Engine, receiver: DrillReceiver, findings: Findings) -> None:

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -22,6 +23,7 @@ from tests.support.workers import REPO_ROOT, worker_env
 
 from .redis_server import RedisServer, own_redis
 
+SUPERVISE_EVERY_S = 0.5
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
 
@@ -33,6 +35,8 @@ class Instance:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    command: list[str] = field(default_factory=list, repr=False)
+    env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def pool_pids(self) -> list[int]:
         """The pool processes that run tasks (children of the main process)."""
@@ -54,6 +58,10 @@ class Cluster:
     workdir: Path
     settings: dict[str, str]
     instances: dict[str, Instance] = field(default_factory=dict)
+    # Restarts of processes that exited on their own, as a supervisor (systemd, Compose's
+    # restart policy) would: a Celery worker can exit on a broker error it cannot recover from.
+    restarts: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def redis_url(self) -> str:
@@ -85,8 +93,19 @@ class Cluster:
         return self._start(name, command, None)
 
     def stop(self, name: str) -> None:
-        instance = self.instances.pop(name)
+        with self._lock:
+            instance = self.instances.pop(name)
         _stop(instance.process)
+
+    def supervise(self, stopping: threading.Event) -> None:
+        """Start again every process that exited without being stopped, until `stopping`."""
+        while not stopping.wait(SUPERVISE_EVERY_S):
+            with self._lock:
+                for name, instance in list(self.instances.items()):
+                    if instance.alive():
+                        continue
+                    self.restarts.append(f"{name} exited with {instance.process.returncode}")
+                    self.instances[name] = self._launch(name, instance.command, instance.env)
 
     def stop_all(self) -> None:
         for name in list(self.instances):
@@ -106,14 +125,18 @@ class Cluster:
 
     def _start(self, name: str, command: list[str], settings: Mapping[str, str] | None) -> Instance:
         env = worker_env(self.redis_url, self.database_url, {**self.settings, **(settings or {})})
+        with self._lock:
+            instance = self._launch(name, command, env)
+            self.instances[name] = instance
+        return instance
+
+    def _launch(self, name: str, command: list[str], env: dict[str, str]) -> Instance:
         log_path = self.workdir / f"{name}.log"
         with log_path.open("ab") as log_file:
             process = subprocess.Popen(
                 command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
             )
-        instance = Instance(name, process, log_path)
-        self.instances[name] = instance
-        return instance
+        return Instance(name, process, log_path, command, env)
 
     def _wait_for_pool(self, instance: Instance, concurrency: int) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -151,4 +174,9 @@ def running_cluster(workdir: Path, settings: Mapping[str, str]) -> Iterator[Clus
         database_url = stack.enter_context(fresh_database("postgresql", workdir))
         cluster = Cluster(redis_server, database_url, workdir, dict(settings))
         stack.callback(cluster.stop_all)
+        stopping = threading.Event()
+        supervisor = threading.Thread(target=cluster.supervise, args=(stopping,), daemon=True)
+        supervisor.start()
+        stack.callback(supervisor.join)
+        stack.callback(stopping.set)
         yield cluster

@@ -69,6 +69,7 @@ class Drill:
     beats: int = 1
     # Long enough for the fault loop to go round once (all-together needs every fault).
     min_duration_s: float = 0.0
+    expects_faults: bool = True
     inject: Callable[[FaultRun], None] = lambda _run: None
     counts_redeliveries: bool = False
 
@@ -218,6 +219,9 @@ def _wait_for_log(run: FaultRun, name: str, line: str, count: int, timeout_s: fl
         time.sleep(0.2)
     run.notes.append(f"no '{line}' in {name}'s log after {timeout_s:g} s")
 
+
+# The load run: no fault, only the checks.
+NO_FAULT = Drill("load", "none: the checks after a long mixed load", expects_faults=False)
 
 DRILLS: dict[str, Drill] = {
     drill.name: drill

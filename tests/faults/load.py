@@ -28,6 +28,7 @@ RESEND_PAUSE_S = 0.5
 # A command not answered within this long counts as lost.
 GIVE_UP_S = 300.0
 JOURNAL_GLOB = "journal-*.jsonl"
+CALLER_JOURNAL_GLOB = "journal-[0-9]*.jsonl"
 
 # How often each kind of command is picked; a pick that has nothing to act on books instead.
 WEIGHTS: dict[str, int] = {
@@ -91,10 +92,13 @@ def run_load(plan: LoadPlan) -> None:
         raise RuntimeError(f"load processes crashed: {crashed}")
 
 
-def read_journal(journal_dir: Path) -> list[Told]:
+def read_journal(journal_dir: Path, *, callers_only: bool = False) -> list[Told]:
+    """Every command journaled in `journal_dir`; with `callers_only`, the load's alone (not
+    the classes set up before it, nor the drill's own commands)."""
+    pattern = CALLER_JOURNAL_GLOB if callers_only else JOURNAL_GLOB
     return [
         Told(**json.loads(line))
-        for path in sorted(journal_dir.glob(JOURNAL_GLOB))
+        for path in sorted(journal_dir.glob(pattern))
         for line in path.read_text().splitlines()
         if line.strip()
     ]

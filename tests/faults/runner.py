@@ -45,6 +45,16 @@ class Size:
     concurrency: int = 2
 
 
+# The load run: at least 50,000 commands over 500 classes on two worker processes.
+LOAD = Size(
+    classes=500,
+    ending_classes=20,
+    processes=4,
+    threads=4,
+    commands_per_thread=3_125,
+    workers=1,
+    concurrency=2,
+)
 SHORT = Size(classes=20, ending_classes=6, processes=2, threads=2, duration_s=8)
 FULL = Size(classes=100, ending_classes=20, processes=3, threads=3, duration_s=60)
 
@@ -60,10 +70,22 @@ class DrillReport:
     expired_locks: int = 0
     notes: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    load_s: float = 0.0
+    expects_faults: bool = True
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.load_s if self.load_s else 0.0
+
+    def latency_ms(self, percent: int) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return 0.0
+        return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
 
     @property
     def passed(self) -> bool:
-        return not self.findings.problems and self.faults > 0
+        return not self.findings.problems and (self.faults > 0 or not self.expects_faults)
 
     @property
     def duplicated(self) -> int:
@@ -107,8 +129,10 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
             run = FaultRun(cluster, receiver, random.Random(seed), threading.Event(), drill_journal)
             fault_loop = threading.Thread(target=drill.inject, args=(run,), daemon=True)
             fault_loop.start()
+            load_started, load_s = time.monotonic(), 0.0
             try:
                 run_load(plan)
+                load_s = time.monotonic() - load_started
             finally:
                 run.load_done.set()
                 fault_loop.join(timeout=60)
@@ -116,6 +140,7 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
             wait_for_outbox_drained(cluster.database_url, DRAIN_TIMEOUT_S)
             logs = {name: i.log_path for name, i in cluster.instances.items()}
             cluster.stop_all()
+            restarts = [f"supervisor restarted {what}" for what in cluster.restarts]
             journal = read_journal(workdir)
             findings = check_everything(cluster.database_url, journal, receiver)
     finally:
@@ -133,8 +158,10 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         time.monotonic() - started,
         redelivered=redelivered,
         expired_locks=text.count(EXPIRED_LOCK_LINE),
-        notes=run.notes + stale_outcomes(journal, run.stale_classes),
-        latencies_ms=[told.latency_ms for told in journal],
+        notes=run.notes + stale_outcomes(journal, run.stale_classes) + restarts,
+        latencies_ms=[told.latency_ms for told in read_journal(workdir, callers_only=True)],
+        load_s=load_s,
+        expects_faults=drill.expects_faults,
     )
 
 

@@ -1,0 +1,59 @@
+"""The fault drills in their short form: one pass of each fault, then every record checked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .drills import DRILLS
+from .runner import SHORT, DrillReport, run_drill
+
+pytestmark = pytest.mark.integration
+
+
+def drilled(name: str, tmp_path: Path) -> DrillReport:
+    report = run_drill(DRILLS[name], SHORT, workdir=tmp_path)
+    assert report.findings.problems == [], "\n".join(report.notes + report.findings.problems)
+    assert report.findings.commands > 100 and report.findings.succeeded > 0
+    assert report.faults > 0, f"{name} injected no fault"
+    return report
+
+
+def test_a_worker_killed_mid_allocation_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    drilled("kill-mid-allocation", tmp_path)
+
+
+def test_a_worker_stopped_past_its_lock_is_refused_by_the_database(tmp_path: Path) -> None:
+    report = drilled("stale-lock", tmp_path)
+    assert report.expired_locks >= 1  # the stopped worker found its lock gone
+    assert any("answered [409]" in note for note in report.notes), report.notes
+
+
+def test_a_redis_restart_under_load_loses_nothing(tmp_path: Path) -> None:
+    drilled("redis-restart", tmp_path)
+
+
+def test_connections_killed_mid_transaction_are_retried_and_applied_once(tmp_path: Path) -> None:
+    drilled("pg-terminate", tmp_path)
+
+
+def test_duplicate_deliveries_are_applied_once(tmp_path: Path) -> None:
+    report = drilled("redelivery", tmp_path)
+    assert report.redelivered > 0
+
+
+def test_two_beats_complete_and_notify_nothing_twice(tmp_path: Path) -> None:
+    report = drilled("two-beats", tmp_path)
+    assert report.findings.classes_completed > 0
+
+
+def test_a_receiver_down_for_a_while_gets_everything_once_back(tmp_path: Path) -> None:
+    report = drilled("receiver-down", tmp_path)
+    assert report.findings.notifications > 0 and report.findings.undelivered == 0
+
+
+def test_every_fault_together_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    report = drilled("all-together", tmp_path)
+    injected = {note.split(":")[0] for note in report.notes if ":" in note}
+    assert {"kill", "stale-lock", "redis", "postgres", "receiver"} <= injected, report.notes
