@@ -52,7 +52,8 @@ class FaultRun:
     drill_journal: Path
     faults: int = 0
     notes: list[str] = field(default_factory=list)
-    stale_classes: list[str] = field(default_factory=list)
+    # (class id, stopped at, continued at) for each stale lock holder, as POSIX times.
+    stale_holds: list[tuple[str, float, float]] = field(default_factory=list)
 
     def pause(self, seconds: float) -> bool:
         """Sleep unless the load ends first; whether the load is still running."""
@@ -93,13 +94,14 @@ def stop_lock_holder(run: FaultRun) -> None:
         pid_text, class_id = held.split()
         pid = int(pid_text)
         os.kill(pid, signal.SIGSTOP)
+        stopped_at = time.time()
         try:
             time.sleep(STALE_LOCK_TTL_S + 0.5)  # the lock expires; the worker cannot notice
             filled = _fill(run, class_id)
         finally:
             os.kill(pid, signal.SIGCONT)
         run.faults += 1
-        run.stale_classes.append(class_id)
+        run.stale_holds.append((class_id, stopped_at, time.time()))
         run.notes.append(f"stale holder of {class_id[:8]} stopped; {filled} seats taken meanwhile")
         _wait_for_log(run, "w-stale", EXPIRED_LOCK_LINE, run.faults, timeout_s=20)
         holder_redis.delete(STALE_LOCK_DRILL_KEY)  # arms the next pause
@@ -170,7 +172,7 @@ def _one(fault: Callable[[FaultRun], None]) -> Callable[[FaultRun], None]:
             stop_after_one,
             run.drill_journal,
             notes=run.notes,
-            stale_classes=run.stale_classes,
+            stale_holds=run.stale_holds,
         )
         thread = threading.Thread(target=fault, args=(inner,), daemon=True)
         thread.start()

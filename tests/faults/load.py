@@ -74,6 +74,7 @@ class Told:
     attempts: int = 0
     resent_after: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
+    sent_at: float = 0.0  # POSIX time of the first send
 
 
 def run_load(plan: LoadPlan) -> None:
@@ -233,7 +234,7 @@ class Caller:
 
 def send_until_told(op: str, target: str | None, submit: Callable[[str], PendingResult]) -> Told:
     """Send under one key, and again under the same key, until a result or a refusal comes."""
-    told = Told(key=str(uuid.uuid4()), op=op, target=target)
+    told = Told(key=str(uuid.uuid4()), op=op, target=target, sent_at=time.time())
     started = time.monotonic()
     while time.monotonic() - started < GIVE_UP_S:
         told.attempts += 1

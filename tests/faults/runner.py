@@ -158,24 +158,26 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         time.monotonic() - started,
         redelivered=redelivered,
         expired_locks=text.count(EXPIRED_LOCK_LINE),
-        notes=run.notes + stale_outcomes(journal, run.stale_classes) + restarts,
+        notes=run.notes + stale_outcomes(journal, run.stale_holds) + restarts,
         latencies_ms=[told.latency_ms for told in read_journal(workdir, callers_only=True)],
         load_s=load_s,
         expects_faults=drill.expects_faults,
     )
 
 
-def stale_outcomes(journal: list[Told], stale_classes: list[str]) -> list[str]:
-    """What the stopped holder's command was told: it is the one that took longer than the
-    pause it was stopped in."""
+def stale_outcomes(journal: list[Told], holds: list[tuple[str, float, float]]) -> list[str]:
+    """What each stopped holder's command was told: the command on its class sent before the
+    holder was stopped and answered after it went on."""
     notes = []
-    for class_id in stale_classes:
-        slow = [
+    for class_id, stopped_at, continued_at in holds:
+        statuses = [
             told.status
             for told in journal
-            if told.target == class_id and told.latency_ms >= STALE_PAUSE_S * 1000
+            if told.target == class_id
+            and told.sent_at < stopped_at
+            and told.sent_at + told.latency_ms / 1000 > continued_at
         ]
-        notes.append(f"stale command on {class_id[:8]} answered {slow}")
+        notes.append(f"stale command on {class_id[:8]} answered {statuses}")
     return notes
 
 
