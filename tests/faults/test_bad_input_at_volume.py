@@ -9,19 +9,10 @@ import httpx
 import pytest
 
 from benchmarks.gateway_server import free_port
-from tests.faults.bad_input import (
-    BadInputTarget,
-    BadRequest,
-    CreateRequest,
-    Outcome,
-    Sender,
-    bad_input_deployment,
-    class_bodies,
-    connected_senders,
-    gateway_sender,
-    probe,
-    run_bad_input,
-)
+from tests.faults.bad_bodies import class_bodies
+from tests.faults.bad_input import BadInputTarget, bad_input_deployment, probe, run_bad_input
+from tests.faults.bad_input_paths import Outcome, Sender, connected_senders, gateway_sender
+from tests.faults.bad_requests import BadRequest, CreateRequest
 
 pytestmark = pytest.mark.integration
 
