@@ -127,6 +127,12 @@ class BookingClient:
             broker_connection_retry_on_startup=True,
         )
 
+    @property
+    def result_key_prefix(self) -> str:
+        """What every result key (and pub/sub channel) starts with; see `result_key`."""
+        prefix = self._app.backend.task_keyprefix
+        return prefix.decode() if isinstance(prefix, bytes) else str(prefix)
+
     # Commands -------------------------------------------------------------------------------
 
     def create_booking(

@@ -20,7 +20,7 @@ from tests.support.workers import running_workers
 from .gateway_report import figures, render_table
 from .gateway_server import running_gateway
 from .http_load import measure_gateway
-from .load import LoadShape, measure
+from .load import LoadShape, measure, merged
 from .options import Sizes, add_load_options, add_mode_options, sizes_from
 from .report import progress, render_json
 from .workloads import Workload, create_classes
@@ -45,13 +45,21 @@ class Options:
     sizes: Sizes
     quick: bool
     json: bool
+    rounds: int
 
 
 def parse_options(argv: Sequence[str] | None = None) -> Options:
     args = _parser().parse_args(argv)
     sizes = sizes_from(args, FULL, QUICK)
     return Options(
-        args.concurrency, args.clients, args.in_flight, args.classes, sizes, args.quick, args.json
+        args.concurrency,
+        args.clients,
+        args.in_flight,
+        args.classes,
+        sizes,
+        args.quick,
+        args.json,
+        1 if args.quick else args.rounds,
     )
 
 
@@ -60,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     # The same shape and defaults as benchmarks.run.
     add_load_options(parser)
     add_mode_options(parser)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternate the two paths this many times"
+    )
     return parser
 
 
@@ -86,12 +97,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with deployment.client() as client:
                     classes = create_classes(client, options.classes)
                 workload = Workload("seat bookings", "bookings", classes)
-                progress("measuring api_client direct ...")
-                direct = measure(REDIS_URL, workload, shape)
-                progress(f"  {direct.per_second:.1f} bookings/s")
-                progress("measuring the gateway ...")
-                gateway = measure_gateway(server, classes, shape)
-                progress(f"  {gateway.per_second:.1f} bookings/s")
+                directs, gateways = [], []
+                # Rounds take turns, so that the machine's drift in speed (other tenants,
+                # caches, the database growing) falls on both paths alike.
+                for round_number in range(1, options.rounds + 1):
+                    progress(f"round {round_number}/{options.rounds}: api_client direct ...")
+                    directs.append(measure(REDIS_URL, workload, shape))
+                    progress(f"  {directs[-1].per_second:.1f} bookings/s; the gateway ...")
+                    gateways.append(measure_gateway(server, classes, shape))
+                    progress(f"  {gateways[-1].per_second:.1f} bookings/s")
+                direct, gateway = merged(directs), merged(gateways)
         finally:
             redis.Redis.from_url(REDIS_URL).flushdb()  # the results of thousands of tasks
     report = figures(direct, gateway, settings_of(options), time.monotonic() - started)
@@ -100,11 +115,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def shape_of(options: Options) -> LoadShape:
+    """One round of one path: the requests split over the rounds."""
+    per_round = options.clients * options.rounds
     return LoadShape(
         clients=options.clients,
         in_flight=options.in_flight,
-        warmup_per_client=options.sizes.warmup // options.clients,
-        requests_per_client=max(1, options.sizes.requests // options.clients),
+        warmup_per_client=options.sizes.warmup // per_round,
+        requests_per_client=max(1, options.sizes.requests // per_round),
     )
 
 
@@ -117,8 +134,9 @@ def settings_of(options: Options) -> dict[str, Any]:
         "gateway": "uvicorn --workers 1",
         "client_processes": shape.clients,
         "in_flight_per_process": shape.in_flight,
-        "requests_per_path": shape.requests_per_client * shape.clients,
-        "warmup_per_path": shape.warmup_per_client * shape.clients,
+        "requests_per_path": shape.requests_per_client * shape.clients * options.rounds,
+        "warmup_per_path": shape.warmup_per_client * shape.clients * options.rounds,
+        "rounds": options.rounds,
         "classes": options.classes,
         "notifications": "none",
         "mode": "quick" if options.quick else "full",

@@ -53,7 +53,7 @@ def render_table(report: dict[str, Any]) -> str:
     notes = [
         "ratio = gateway bookings/s / api_client bookings/s, same load shape and request count",
         "latency: client, enqueue to result; gateway, request sent to its 201 received",
-        "order: warm-up (uncounted) then measured, client first, on the same workers and classes",
+        "order: rounds taking turns, client then gateway, each warmed up (uncounted) then measured",
         f"run took {report['duration_s']:.1f} s in all",
     ]
     notes += [f"first error, {row['path']}: {row['first_error']}" for row in report["rows"]]

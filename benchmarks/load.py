@@ -143,6 +143,18 @@ def _next_run(results: Queue[ClientRun | str], processes: Sequence[BaseProcess])
         return outcome
 
 
+def merged(measurements: Sequence[Measurement]) -> Measurement:
+    """Several measured windows of one path as one: their answers over their summed time."""
+    errors = [m.first_error for m in measurements if m.first_error]
+    return Measurement(
+        completed=sum(m.completed for m in measurements),
+        errors=sum(m.errors for m in measurements),
+        first_error=errors[0] if errors else None,
+        elapsed_s=sum(m.elapsed_s for m in measurements),
+        latencies_ms=[latency for m in measurements for latency in m.latencies_ms],
+    )
+
+
 def _combine(runs: list[ClientRun]) -> Measurement:
     errors = [error for run in runs for error in run.errors]
     latencies = [latency * 1000 for run in runs for latency in run.latencies_s]

@@ -28,7 +28,7 @@ def create_app(
     digests = settings.api_key_digests()
     # Results are awaited on the watcher's subscription, so sending subscribes to nothing.
     booking_client = client or BookingClient(settings.redis_url, subscribe_on_submit=False)
-    watcher = ResultWatcher(settings.redis_url)
+    watcher = ResultWatcher(settings.redis_url, booking_client.result_key_prefix)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

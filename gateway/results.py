@@ -1,10 +1,15 @@
 """Waiting for workers' results on the event loop: one Redis subscription per gateway process.
 
 The worker stores a command's result under its key and publishes the same bytes on a channel of
-that name (Celery's Redis backend). Each waiting request subscribes to its channel on one shared
-connection, read by one listener task; no thread is held and nothing polls while it waits. The
-stored key is read after subscribing and again every CHECK_S, so a result published before the
-subscription took effect, or while the connection was down, is still found.
+that name (Celery's Redis backend). The gateway subscribes once, at start, to the pattern of
+every result channel, and one listener task hands each result to the request waiting for it. A
+result that arrives before its request starts waiting (the worker was quicker than the thread
+that sent the task) is kept for a few seconds, so no request needs a round trip of its own to
+Redis. A request also reads its key every CHECK_S, so a result published while the subscription
+was down is still found.
+
+Every gateway process receives every result published in its Redis database; the results of
+other clients are dropped after UNCLAIMED_KEEP_S.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections import OrderedDict
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -19,6 +26,8 @@ from redis.exceptions import RedisError
 CHECK_S = 0.5
 LISTEN_TIMEOUT_S = 1.0
 RECONNECT_PAUSE_S = 0.2
+UNCLAIMED_KEEP_S = 10.0
+UNCLAIMED_MAX = 10_000
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +35,17 @@ log = logging.getLogger(__name__)
 class ResultWatcher:
     """Awaits result keys: `await watcher.wait(key, timeout_s)` gives the stored bytes or None."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, key_prefix: str) -> None:
         self._redis = aioredis.Redis.from_url(redis_url)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._pattern = f"{key_prefix}*"
         self._waiting: dict[str, asyncio.Future[bytes]] = {}
+        # Results nobody waited for yet: key -> (arrival, result), oldest first.
+        self._unclaimed: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._listener: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
+        await self._pubsub.psubscribe(self._pattern)
         self._listener = asyncio.create_task(self._listen(), name="gateway-result-listener")
 
     async def close(self) -> None:
@@ -46,6 +58,9 @@ class ResultWatcher:
 
     async def wait(self, key: str, timeout_s: float) -> bytes | None:
         """The result stored under `key` once there, or None after `timeout_s`."""
+        early = self._unclaimed.pop(key, None)
+        if early is not None:
+            return early[1]
         if timeout_s <= 0:
             return await self.stored(key)
         loop = asyncio.get_running_loop()
@@ -53,21 +68,19 @@ class ResultWatcher:
         arrived: asyncio.Future[bytes] = loop.create_future()
         self._waiting[key] = arrived
         try:
-            await self._subscribe(key)
             while True:
+                remaining_s = deadline - loop.time()
+                with contextlib.suppress(TimeoutError):
+                    return await asyncio.wait_for(
+                        asyncio.shield(arrived), max(0.0, min(CHECK_S, remaining_s))
+                    )
                 stored = await self.stored(key)
                 if stored is not None:
                     return stored
-                remaining_s = deadline - loop.time()
-                if remaining_s <= 0:
+                if deadline - loop.time() <= 0:
                     return None
-                with contextlib.suppress(TimeoutError):
-                    return await asyncio.wait_for(
-                        asyncio.shield(arrived), min(CHECK_S, remaining_s)
-                    )
         finally:
             del self._waiting[key]
-            await self._unsubscribe(key)
 
     async def stored(self, key: str) -> bytes | None:
         """The result stored under `key` now, if any."""
@@ -78,38 +91,33 @@ class ResultWatcher:
             return None
         return stored if isinstance(stored, bytes) else None
 
-    async def _subscribe(self, key: str) -> None:
-        try:
-            await self._pubsub.subscribe(key)
-            self._subscribed.set()
-        except RedisError as error:  # the periodic read of the key still finds the result
-            log.warning("subscribing to %s failed (%s); reading the key instead", key, error)
-
-    async def _unsubscribe(self, key: str) -> None:
-        with contextlib.suppress(RedisError):
-            await self._pubsub.unsubscribe(key)
-
     async def _listen(self) -> None:
-        """Hand each published result to the request waiting for it."""
+        """Hand each published result to the request waiting for it, or keep it a while."""
         while True:
-            if not self._pubsub.subscribed:
-                # Nothing to read until a request subscribes; checked and cleared with no await
-                # between, so a subscription made meanwhile sets the event again after this.
-                self._subscribed.clear()
-                await self._subscribed.wait()
-                continue
             try:
                 message = await self._pubsub.get_message(timeout=LISTEN_TIMEOUT_S)
             except RedisError as error:
-                # redis-py reconnects on the next call and subscribes again to every channel.
+                # redis-py reconnects on the next call and subscribes to the pattern again.
                 log.warning("result subscription lost (%s); reconnecting", error)
                 await asyncio.sleep(RECONNECT_PAUSE_S)
                 continue
-            if message is None or message.get("type") != "message":
+            if message is None or message.get("type") != "pmessage":
                 continue
             channel = message["channel"]
-            arrived = self._waiting.get(
-                channel.decode() if isinstance(channel, bytes) else str(channel)
+            self._arrived(
+                channel.decode() if isinstance(channel, bytes) else str(channel), message["data"]
             )
-            if arrived is not None and not arrived.done():
-                arrived.set_result(message["data"])
+
+    def _arrived(self, key: str, result: bytes) -> None:
+        waiting = self._waiting.get(key)
+        if waiting is not None:
+            if not waiting.done():
+                waiting.set_result(result)
+            return
+        now = time.monotonic()
+        self._unclaimed[key] = (now, result)
+        while self._unclaimed:
+            oldest_key, (arrival, _) = next(iter(self._unclaimed.items()))
+            if now - arrival < UNCLAIMED_KEEP_S and len(self._unclaimed) <= UNCLAIMED_MAX:
+                break
+            del self._unclaimed[oldest_key]

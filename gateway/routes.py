@@ -135,7 +135,7 @@ def bookings_router(
         except ValueError:
             raise NotFoundError(f"no job {job_id}") from None
         handle = client.pending(job_id)
-        stored = await watcher.stored(handle.result_key)
+        stored = await watcher.wait(handle.result_key, 0)
         if stored is None:
             return pending_response(job_id)
         return await outcome(handle, stored, 200)
