@@ -65,7 +65,7 @@ def render_table(reports: Sequence[DrillReport]) -> str:
         details = report.notes + report.findings.problems
         if details:
             lines.append(f"\n{report.drill} ({report.fault}):")
-            lines += [f"  - {detail}" for detail in details[:20]]
+            lines += [f"  - {detail}" for detail in details[:60]]
     lines.append(LEGEND)
     return "\n".join(lines)
 
