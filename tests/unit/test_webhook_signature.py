@@ -15,7 +15,7 @@ from tests.unit.outbox_rows import (
     seat_payload,
 )
 from worker.channels import notification_document
-from worker.channels.webhook import signature
+from worker.channels.webhook import WebhookChannel, signature
 
 SECRET = "shared-with-the-receiver"
 BODY = b'{"id":"0e6f3c1a-9a2b-4d5e-8f70-112233445566","type":"booking.confirmed"}'
@@ -81,3 +81,11 @@ def test_the_document_is_plain_json() -> None:
     document = notification_document(delivery("booking.confirmed"))
 
     assert json.loads(json.dumps(document)) == document
+
+
+def test_a_webhook_channel_keeps_one_http_client_across_sends() -> None:
+    # Found by the load run: a client per send loaded the CA bundle every time.
+    channel = WebhookChannel("http://127.0.0.1:9/hooks", "s3cret", timeout_s=1.0)
+    first = channel.client()
+    channel.send([])
+    assert channel.client() is first
