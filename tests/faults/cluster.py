@@ -19,7 +19,7 @@ from pathlib import Path
 
 from api_client import BookingClient, BookingError
 from tests.support.databases import fresh_database
-from tests.support.workers import REPO_ROOT, worker_env
+from tests.support.workers import REPO_ROOT, worker_command, worker_env
 
 from .redis_server import RedisServer, own_redis
 
@@ -73,13 +73,7 @@ class Cluster:
     def start_worker(
         self, name: str, concurrency: int = 2, settings: Mapping[str, str] | None = None
     ) -> Instance:
-        command = [
-            sys.executable, "-m", "celery", "-A", "worker", "worker",
-            "--concurrency", str(concurrency), "--pool", "prefork",
-            "--hostname", f"{name}-{os.getpid()}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "--loglevel", "WARNING",
-        ]  # fmt: skip
+        command = worker_command(f"{name}-{os.getpid()}", concurrency)
         instance = self._start(name, command, settings)
         self._wait_for_pool(instance, concurrency)
         return instance

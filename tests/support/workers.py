@@ -50,6 +50,17 @@ def worker_env(redis_url: str, database_url: str, extra: Mapping[str, str]) -> d
     return env
 
 
+def worker_command(hostname: str, concurrency: int) -> list[str]:
+    """`celery worker` with `concurrency` prefork processes, quiet, without cluster chatter."""
+    return [
+        sys.executable, "-m", "celery", "-A", "worker", "worker",
+        "--concurrency", str(concurrency), "--pool", "prefork",
+        "--hostname", f"{hostname}@%h",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--loglevel", "WARNING",
+    ]  # fmt: skip
+
+
 @contextmanager
 def running_workers(
     redis_url: str,
@@ -72,13 +83,7 @@ def running_workers(
     processes, logs = [], []
     for index in range(workers):
         log_path = logdir / f"worker-{os.getpid()}-{index}-{time.monotonic_ns()}.log"
-        command = [
-            sys.executable, "-m", "celery", "-A", "worker", "worker",
-            "--concurrency", str(concurrency), "--pool", "prefork",
-            "--hostname", f"w{index}-{os.getpid()}@%h",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "--loglevel", "WARNING",
-        ]  # fmt: skip
+        command = worker_command(f"w{index}-{os.getpid()}", concurrency)
         if beat and index == 0:
             command += ["--beat", "--schedule", str(log_path.with_suffix(".beat"))]
         with log_path.open("wb") as log_file:
