@@ -1,6 +1,5 @@
 """The `bookings` command: create, list, show and cancel bookings from a terminal."""
 
-from .app import main
-from .client_protocol import ClientFactory, CommandClient
+from .commands import ClientFactory, main
 
-__all__ = ["ClientFactory", "CommandClient", "main"]
+__all__ = ["ClientFactory", "main"]

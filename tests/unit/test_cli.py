@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import subprocess
 import sys
 import textwrap
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api_client import ConflictError, InvalidRequestError, NotFoundError
+from api_client import (
+    BookingClient,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    PendingResult,
+)
 from api_client.cli import main
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -42,33 +50,40 @@ def series_body() -> dict[str, Any]:
     return body
 
 
-class FakePending:
+class FakePending(PendingResult):
     """Stands in for PendingResult: the answer is worked out when it is collected."""
 
-    def __init__(self, answer: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, answer: Callable[[], dict[str, Any]]) -> None:  # no Celery result behind
         self._answer = answer
 
     def result(self, timeout_s: float | None = None) -> dict[str, Any]:
         return self._answer()
 
 
-class FakeClient:
+class FakeClient(BookingClient):
     """A test double of BookingClient: keeps classes in a dict and records every call.
 
+    A subclass, so that main() takes it as the real client; every method it overrides keeps
+    BookingClient's signature (mypy checks the overrides, and
+    test_the_fake_client_keeps_the_signatures_of_booking_client checks them at run time).
     A class titled "Full" is refused by the "worker" (409) when its answer is collected; a
     max_seats below 1 is refused by the "client's validation" (422) when it is submitted.
     """
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # no Celery app: a method the fake does not override fails
         self.bookings: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[Any, ...]] = []
         self.closed = False
 
-    def create_booking(self, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
+    def create_booking(
+        self, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         self.calls.append(("create_booking", idempotency_key))
         return self.submit_booking(body, idempotency_key).result()
 
-    def submit_booking(self, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
+    def submit_booking(
+        self, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> PendingResult:
         self.calls.append(("submit_booking", idempotency_key))
         if body["settings"]["max_seats"] < 1:
             raise InvalidRequestError(
@@ -76,7 +91,9 @@ class FakeClient:
             )
         return FakePending(lambda: self._create(body))
 
-    def create_recurring(self, body: dict[str, Any], idempotency_key: str | None = None) -> Any:
+    def create_recurring(
+        self, body: dict[str, Any], idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         self.calls.append(("create_recurring", idempotency_key))
         series_id = str(uuid.uuid4())
         starts = body["recurrence"]["starts"]
@@ -85,11 +102,16 @@ class FakeClient:
             booking["data"]["series_id"] = series_id
         return {"data": {"series_id": series_id, "bookings": [c["data"] for c in created]}}
 
-    def list_groups(self, start: Any = None, end: Any = None, series_id: Any = None) -> Any:
+    def list_groups(
+        self,
+        start: datetime | str | None = None,
+        end: datetime | str | None = None,
+        series_id: str | None = None,
+    ) -> dict[str, Any]:
         self.calls.append(("list_groups", start, end, series_id))
         return {"data": [booking for booking in self.bookings.values()]}
 
-    def get_booking(self, booking_id: str, include: Any = ()) -> Any:
+    def get_booking(self, booking_id: str, include: Iterable[str] | str = ()) -> dict[str, Any]:
         self.calls.append(("get_booking", booking_id, include))
         if booking_id not in self.bookings:
             raise NotFoundError(f"no booking with id {booking_id}")
@@ -98,16 +120,28 @@ class FakeClient:
             data["logs"] = [_log("create", None, "tentative", None)]
         return {"data": data}
 
-    def cancel(self, booking_id: str, message: str | None = None) -> Any:
+    def cancel(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         return self._cancel("cancel", booking_id, message)
 
-    def cancel_by_owner(self, booking_id: str, message: str | None = None) -> Any:
+    def cancel_by_owner(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         return self._cancel("cancel_by_owner", booking_id, message)
 
-    def cancel_by_customer(self, booking_id: str, message: str | None = None) -> Any:
+    def cancel_by_customer(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
         return self._cancel("cancel_by_customer", booking_id, message)
 
-    def cancel_series(self, series_id: str, message: str | None = None, from_: Any = None) -> Any:
+    def cancel_series(
+        self,
+        series_id: str,
+        message: str | None = None,
+        from_: datetime | str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         self.calls.append(("cancel_series", series_id, message, from_))
         return {"data": {"series_id": series_id, "cancelled": ["c-1", "c-2"]}}
 
@@ -138,7 +172,7 @@ class FakeClient:
         }
         return {"data": self.bookings[booking_id]}
 
-    def _cancel(self, method: str, booking_id: str, message: str | None) -> Any:
+    def _cancel(self, method: str, booking_id: str, message: str | None) -> dict[str, Any]:
         self.calls.append((method, booking_id, message))
         self.bookings[booking_id]["state"] = "cancelled"
         return {"data": self.bookings[booking_id]}
@@ -152,6 +186,37 @@ def _log(action: str, from_state: str | None, to_state: str, message: str | None
         "message": message,
         "created_at": CREATED_AT,
     }
+
+
+def overridden_methods(fake: type, real: type) -> list[str]:
+    """The public methods `fake` defines that `real` has too."""
+    return [
+        name
+        for name, member in vars(fake).items()
+        if callable(member) and not name.startswith("_") and hasattr(real, name)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fake", "real"), [(FakeClient, BookingClient), (FakePending, PendingResult)]
+)
+def test_the_fake_client_keeps_the_signatures_of_booking_client(fake: type, real: type) -> None:
+    overridden = overridden_methods(fake, real)
+    assert overridden, "the fake overrides nothing"
+    for name in overridden:
+        fake_signature = inspect.signature(getattr(fake, name), eval_str=True)
+        real_signature = inspect.signature(getattr(real, name), eval_str=True)
+        assert fake_signature == real_signature, f"{fake.__name__}.{name} has drifted"
+
+
+def test_the_fake_client_adds_no_public_method_the_real_one_lacks() -> None:
+    added = [
+        name
+        for name, member in vars(FakeClient).items()
+        if callable(member) and not name.startswith("_") and not hasattr(BookingClient, name)
+    ]
+
+    assert added == ["add_class"], "a misspelt override would not stand in for the real method"
 
 
 @pytest.fixture

@@ -1,15 +1,58 @@
-"""Importing a list of bodies: enqueue them all, then collect each item's outcome in order."""
+"""What `bookings create FILE` reads, and how an import of many bodies is sent and collected."""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+from ..client import BookingClient, PendingResult
 from ..errors import BookingError
-from .body_files import Body, is_series
-from .client_protocol import CommandClient, PendingAnswer
+
+Body = dict[str, Any]
+
+
+class BodyFileError(Exception):
+    """FILE cannot be read, is not JSON, or holds neither an object nor an array of objects."""
+
+
+def load_bodies(file: str) -> Body | list[Body]:
+    """One body, or the list of an import; FILE '-' is stdin."""
+    text = _read(file)
+    name = "stdin" if file == "-" else file
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BodyFileError(f"{name} is not valid JSON: {error}") from None
+    if isinstance(parsed, dict):
+        return parsed
+    if not isinstance(parsed, list):
+        raise BodyFileError(f"{name} holds neither a JSON object nor an array of objects")
+    for number, item in enumerate(parsed, start=1):
+        if not isinstance(item, dict):
+            raise BodyFileError(f"{name}: item {number} of the array is not a JSON object")
+    return parsed
+
+
+def is_series(body: Body) -> bool:
+    """A body that creates a series of classes rather than one booking."""
+    return "recurrence" in body
+
+
+def _read(file: str) -> str:
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BodyFileError(f"cannot read {file}: {error}") from None
+
+
+# Imports: a file holding a list of bodies ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -33,7 +76,7 @@ def item_key(idempotency_key: str | None, number: int) -> str | None:
 
 
 def import_bodies(
-    client: CommandClient,
+    client: BookingClient,
     bodies: list[Body],
     idempotency_key: str | None,
     advance: Callable[[], None],
@@ -47,7 +90,7 @@ def import_bodies(
 
     # Single bookings are all enqueued first, so the workers take them in parallel while the
     # series (one blocking command each) are created and the answers are collected.
-    waiting: dict[int, PendingAnswer] = {}
+    waiting: dict[int, PendingResult] = {}
     for number, body in enumerate(bodies, start=1):
         if not is_series(body):
             try:
