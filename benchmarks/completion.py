@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, func, insert, or_, select, true, update
 
-from tests.support.databases import fresh_database
+from harness.databases import fresh_database
 from worker.completion import complete_past_classes
 from worker.config import Settings
 from worker.domain.graphs import GROUP_CUSTOMER, GROUP_OWNER

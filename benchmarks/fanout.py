@@ -7,11 +7,11 @@ from collections import Counter
 from pathlib import Path
 
 from api_client import BookingClient
-from tests.support.bodies import class_body, seat_body
-from tests.support.databases import fresh_database
-from tests.support.receivers import WebhookReceiver, webhook_receiver
-from tests.support.waiting import eventually
-from tests.support.workers import running_workers
+from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
+from harness.receivers import WebhookReceiver, webhook_receiver
+from harness.waiting import eventually
+from harness.workers import running_workers
 from worker.config import Settings
 
 from .comparisons import Comparison, Timing

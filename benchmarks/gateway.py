@@ -14,11 +14,11 @@ from typing import Any
 
 import redis
 
-from tests.support.databases import fresh_database
-from tests.support.workers import running_workers
+from harness.databases import fresh_database
+from harness.gateways import running_gateway
+from harness.workers import running_workers
 
 from .gateway_report import figures, render_table
-from .gateway_server import running_gateway
 from .http_load import measure_gateway
 from .load import LoadShape, measure, merged
 from .options import Sizes, add_load_options, add_mode_options, sizes_from

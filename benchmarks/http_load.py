@@ -9,7 +9,8 @@ from multiprocessing.synchronize import Barrier
 
 import httpx
 
-from .gateway_server import GatewayServer
+from harness.gateways import GatewayServer
+
 from .load import (
     BARRIER_TIMEOUT_S,
     RESULT_TIMEOUT_S,

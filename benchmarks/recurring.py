@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api_client import BookingClient
-from tests.support.bodies import class_body, in_days
+from harness.bodies import class_body, in_days
 from worker.domain.recurrence import expand_rule
 
 from .comparisons import Timing

@@ -11,8 +11,8 @@ from typing import Any
 
 import redis
 
-from tests.support.databases import fresh_database
-from tests.support.workers import Deployment, running_workers
+from harness.databases import fresh_database
+from harness.workers import Deployment, running_workers
 
 from .load import LoadShape, measure
 from .options import Options, parse_options

@@ -14,8 +14,8 @@ from typing import Any
 import redis
 
 from api_client.contract.recurrence import MAX_OCCURRENCES
-from tests.support.databases import fresh_database
-from tests.support.workers import running_workers
+from harness.databases import fresh_database
+from harness.workers import running_workers
 
 from .options import add_mode_options, positive
 from .recurring import TIMEZONE, SeriesRun, measure_series, rule_of

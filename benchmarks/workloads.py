@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api_client import BookingClient, PendingResult
-from tests.support.bodies import class_body, seat_body
+from harness.bodies import class_body, seat_body
 
 # Large enough that no workload ever fills a class: a refusal would be cheaper than a booking
 # and flatter the figures. It is the contract's upper bound on max_seats.

@@ -11,22 +11,14 @@ import pytest
 import redis
 
 from api_client import BookingClient
-from tests.support.databases import fresh_database
-from tests.support.workers import Deployment, running_workers
+from harness.databases import fresh_database
+from harness.redis_databases import redis_url
+from harness.workers import Deployment, running_workers
 
 if TYPE_CHECKING:
     from worker.handlers import HandlerDeps
 
-REDIS_BASE_URL = os.environ.get("BOOKINGS_TEST_REDIS_BASE_URL", "redis://127.0.0.1:6379")
 BACKENDS = os.environ.get("BOOKINGS_TEST_BACKENDS", "postgresql,sqlite").split(",")
-
-# Each deployment gets a Redis database of its own, so that workers with different settings
-# never take each other's tasks. 0 is left to the demo.
-REDIS_DB = {"handlers": 9, "postgresql": 10, "sqlite": 11}
-
-
-def redis_url(db: int) -> str:
-    return f"{REDIS_BASE_URL}/{db}"
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +36,7 @@ def deployment(backend: str, workdir: Path) -> Iterator[Deployment]:
     """One worker instance with two pool processes, on `backend`, for the whole session."""
     with (
         fresh_database(backend, workdir) as database_url,
-        running_workers(redis_url(REDIS_DB[backend]), database_url, workdir) as running,
+        running_workers(redis_url(f"deployment-{backend}"), database_url, workdir) as running,
     ):
         yield running
 
@@ -57,7 +49,7 @@ def client(deployment: Deployment) -> Iterator[BookingClient]:
 
 @pytest.fixture(scope="session")
 def handler_redis() -> redis.Redis:
-    connection = redis.Redis.from_url(redis_url(REDIS_DB["handlers"]))
+    connection = redis.Redis.from_url(redis_url("handlers"))
     connection.flushdb()
     return connection
 

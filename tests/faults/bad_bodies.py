@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.support.bodies import class_body
+from harness.bodies import class_body
 
 
 @dataclass(frozen=True)

@@ -24,14 +24,14 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine
 
 from api_client import BookingClient
-from benchmarks.gateway_server import GatewayServer, running_gateway
+from harness.bodies import class_body
+from harness.databases import fresh_database
+from harness.gateways import GatewayServer, running_gateway
+from harness.redis_servers import own_redis
+from harness.workers import running_workers
 from tests.faults.bad_input_paths import Sender, connected_senders
 from tests.faults.bad_input_report import BadInputReport, database_fingerprint
 from tests.faults.bad_requests import BadRequest, CreateRequest, KnownIds, bad_requests, resolved
-from tests.faults.redis_server import own_redis
-from tests.support.bodies import class_body
-from tests.support.databases import fresh_database
-from tests.support.workers import running_workers
 
 API_KEY = "bad-input-drill-key"
 

@@ -7,7 +7,6 @@ start, SIGKILL, SIGSTOP or SIGCONT any of them, and start more beats than one.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -18,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api_client import BookingClient, BookingError
-from tests.support.databases import fresh_database
-from tests.support.workers import REPO_ROOT, worker_command, worker_env
-
-from .redis_server import RedisServer, own_redis
+from harness.databases import fresh_database
+from harness.processes import REPO_ROOT, stop_processes
+from harness.redis_servers import RedisServer, own_redis
+from harness.workers import worker_command, worker_env
 
 SUPERVISE_EVERY_S = 0.5
 START_TIMEOUT_S = 60.0
@@ -89,7 +88,7 @@ class Cluster:
     def stop(self, name: str) -> None:
         with self._lock:
             instance = self.instances.pop(name)
-        _stop(instance.process)
+        stop_processes([instance.process], STOP_TIMEOUT_S)
 
     def supervise(self, stopping: threading.Event) -> None:
         """Start again every process that exited without being stopped, until `stopping`."""
@@ -146,18 +145,6 @@ class Cluster:
                         pass
                 time.sleep(0.1)
         raise RuntimeError(f"{instance.name} did not start:\n{instance.log_path.read_text()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.kill(process.pid, signal.SIGCONT)  # a stopped process cannot act on SIGTERM
-    process.terminate()
-    try:
-        process.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from pathlib import Path
 import redis
 from sqlalchemy import create_engine, text
 
-from tests.support.bodies import seat_body
+from harness.bodies import seat_body
 from worker.keys import STALE_LOCK_DRILL_KEY
 
 from .cluster import Cluster

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from api_client import BookingClient, BookingError, BusyError, PendingResult, ResultTimeoutError
-from tests.support.bodies import class_body, seat_body
+from harness.bodies import class_body, seat_body, series_body
 
 ATTEMPT_TIMEOUT_S = 20.0
 RESEND_PAUSE_S = 0.5
@@ -190,10 +190,8 @@ class Caller:
 
     def create_series(self, client: BookingClient) -> Told:
         first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.rng.randint(1, 30))
-        body = class_body(first, max_seats=self.rng.randint(5, 30))
-        body["recurrence"] = {
-            "starts": [(first + timedelta(weeks=week)).isoformat() for week in range(3)]
-        }
+        starts = [(first + timedelta(weeks=week)).isoformat() for week in range(3)]
+        body = series_body({"starts": starts}, first, max_seats=self.rng.randint(5, 30))
         told = send_until_told(
             "create_series", None, lambda key: client.submit_recurring(body, key)
         )

@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from tests.support.receivers import free_port
+from harness.processes import free_port
 
 SECRET = "drill-secret"
 

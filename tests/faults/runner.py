@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from api_client import BookingClient
-from tests.support.bodies import class_body
+from harness.bodies import class_body
 
 from .checks import Findings, check_everything, wait_for_outbox_drained
 from .cluster import Cluster, running_cluster

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from benchmarks.gateway_server import free_port
+from harness.processes import free_port
 from tests.faults.bad_bodies import class_bodies
 from tests.faults.bad_input import BadInputTarget, bad_input_deployment, probe, run_bad_input
 from tests.faults.bad_input_paths import Outcome, Sender, connected_senders, gateway_sender

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, insert
 
-from tests.support.databases import fresh_database
+from harness.databases import fresh_database
 from worker.storage.migrate import upgrade_to_head
 from worker.storage.tables import booking_logs, bookings, command_keys
 

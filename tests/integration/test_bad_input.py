@@ -10,9 +10,9 @@ from celery import Celery
 
 from api_client import BookingClient, ConflictError, InvalidRequestError, NotFoundError
 from api_client.contract import tasks
-from tests.support.bodies import class_body, seat_body
+from harness.bodies import class_body, seat_body
+from harness.workers import Deployment
 from tests.support.invariants import seat_accounts
-from tests.support.workers import Deployment
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from api_client import BookingClient
-from tests.support.bodies import class_body, in_days
-from tests.support.workers import Deployment
+from harness.bodies import class_body, in_days
+from harness.workers import Deployment
 
 pytestmark = pytest.mark.integration
 

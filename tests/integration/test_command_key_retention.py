@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from tests.support.bodies import class_body
+from harness.bodies import class_body
 from tests.support.handlers import create
 from worker.handlers import HandlerDeps
 from worker.storage.queries import find_command_key, forget_command_keys

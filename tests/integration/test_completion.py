@@ -12,13 +12,13 @@ from freezegun import freeze_time
 from sqlalchemy import create_engine, func, select
 
 from api_client import ConflictError
-from tests.conftest import redis_url
-from tests.support.bodies import class_body, seat_body
-from tests.support.databases import fresh_database
+from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
+from harness.redis_databases import redis_url
+from harness.waiting import eventually
+from harness.workers import running_workers
 from tests.support.handlers import act, create, get
 from tests.support.invariants import seat_accounts
-from tests.support.waiting import eventually
-from tests.support.workers import running_workers
 from worker.completion import complete_past_classes
 from worker.handlers import HandlerDeps
 from worker.storage.tables import booking_logs, outbox
@@ -155,7 +155,7 @@ def test_a_live_worker_and_beat_complete_a_class_once_it_is_over(
     with (
         fresh_database(backend, workdir) as database_url,
         running_workers(
-            redis_url(15), database_url, workdir, settings=settings, beat=True
+            redis_url("completion"), database_url, workdir, settings=settings, beat=True
         ) as deployment,
         deployment.client() as client,
     ):

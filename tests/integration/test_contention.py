@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from api_client import BookingClient, ConflictError
-from tests.conftest import redis_url
-from tests.support.bodies import class_body, seat_body
-from tests.support.databases import fresh_database
+from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
+from harness.redis_databases import redis_url
+from harness.workers import Deployment, running_workers
 from tests.support.invariants import SeatAccount, seat_accounts
-from tests.support.workers import Deployment, running_workers
 
 pytestmark = pytest.mark.integration
 
@@ -30,13 +30,18 @@ BOTH_OFF = {**LOCK_OFF, "BOOKINGS_SEAT_GUARD_ENABLED": "false"}
 
 @contextmanager
 def two_workers(
-    backend: str, workdir: Path, redis_db: int, settings: dict[str, str]
+    backend: str, workdir: Path, redis_user: str, settings: dict[str, str]
 ) -> Iterator[Deployment]:
     """Two worker instances (as on two machines) of two processes each, sharing one database."""
     with (
         fresh_database(backend, workdir) as database_url,
         running_workers(
-            redis_url(redis_db), database_url, workdir, workers=2, concurrency=2, settings=settings
+            redis_url(redis_user),
+            database_url,
+            workdir,
+            workers=2,
+            concurrency=2,
+            settings=settings,
         ) as deployment,
     ):
         yield deployment
@@ -69,7 +74,10 @@ def account_of(deployment: Deployment, class_id: str) -> SeatAccount:
 
 def test_a_storm_of_seat_requests_never_oversells(backend: str, workdir: Path) -> None:
     # Given two workers with both guards on
-    with two_workers(backend, workdir, 12, {}) as deployment, deployment.client() as client:
+    with (
+        two_workers(backend, workdir, "contention", {}) as deployment,
+        deployment.client() as client,
+    ):
         # When 240 requests for 1-3 seats race for 20 seats
         class_id, confirmed, _refused = storm_one_class(client)
         # Then every seat is accounted for and the class is never past its size
@@ -81,7 +89,10 @@ def test_a_storm_of_seat_requests_never_oversells(backend: str, workdir: Path) -
 
 def test_the_database_guard_alone_holds_when_the_lock_is_off(backend: str, workdir: Path) -> None:
     # Given two workers that take no Redis lock at all
-    with two_workers(backend, workdir, 13, LOCK_OFF) as deployment, deployment.client() as client:
+    with (
+        two_workers(backend, workdir, "contention-lock-off", LOCK_OFF) as deployment,
+        deployment.client() as client,
+    ):
         # When the same storm hits one class
         class_id, confirmed, _refused = storm_one_class(client)
         account = account_of(deployment, class_id)
@@ -96,7 +107,10 @@ def test_control_with_lock_and_guard_off_the_same_storm_oversells(
     if backend == "sqlite":
         pytest.skip("SQLite's BEGIN IMMEDIATE serialises every writer, so it cannot oversell")
     # Given two workers with neither the lock nor the database guard
-    with two_workers(backend, workdir, 14, BOTH_OFF) as deployment, deployment.client() as client:
+    with (
+        two_workers(backend, workdir, "contention-both-off", BOTH_OFF) as deployment,
+        deployment.client() as client,
+    ):
         # When the same storm hits one class
         class_id, confirmed, _refused = storm_one_class(client)
         account = account_of(deployment, class_id)

@@ -7,9 +7,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from api_client import BookingClient
-from tests.support.bodies import class_body, seat_body
+from harness.bodies import class_body, seat_body
+from harness.workers import Deployment
 from tests.support.invariants import seat_accounts
-from tests.support.workers import Deployment
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from pydantic import SecretStr
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from tests.support.bodies import class_body, in_days, seat_body
-from tests.support.workers import Deployment
+from harness.bodies import class_body, in_days, seat_body
+from harness.workers import Deployment
 
 pytestmark = pytest.mark.integration
 

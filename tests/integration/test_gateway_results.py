@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from gateway.results import ResultWatcher
-from tests.faults.redis_server import RedisServer, own_redis
+from harness.redis_servers import RedisServer, own_redis
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ from schemathesis.checks import (
 from api_client import BookingClient
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from tests.support.workers import Deployment
+from harness.workers import Deployment
 
 pytestmark = pytest.mark.integration
 

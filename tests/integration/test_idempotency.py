@@ -7,9 +7,9 @@ import uuid
 import pytest
 
 from api_client import BookingClient, ConflictError, InvalidRequestError
-from tests.support.bodies import class_body, in_days, seat_body
+from harness.bodies import class_body, in_days, seat_body
+from harness.workers import Deployment
 from tests.support.invariants import seat_accounts
-from tests.support.workers import Deployment
 
 pytestmark = pytest.mark.integration
 

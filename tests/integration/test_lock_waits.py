@@ -11,10 +11,10 @@ import pytest
 import redis
 
 from api_client import BookingClient, BusyError
-from tests.conftest import redis_url
-from tests.support.bodies import class_body, seat_body
-from tests.support.databases import fresh_database
-from tests.support.workers import Deployment, running_workers
+from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
+from harness.redis_databases import redis_url
+from harness.workers import Deployment, running_workers
 from worker.keys import class_lock_key
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,9 @@ IMPATIENT = {
 def impatient(workdir: Path) -> Iterator[Deployment]:
     with (
         fresh_database("postgresql", workdir) as database_url,
-        running_workers(redis_url(8), database_url, workdir, settings=IMPATIENT) as deployment,
+        running_workers(
+            redis_url("lock-waits"), database_url, workdir, settings=IMPATIENT
+        ) as deployment,
     ):
         yield deployment
 

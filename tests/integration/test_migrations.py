@@ -11,8 +11,10 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from tests.support.databases import fresh_database
-from tests.support.workers import REPO_ROOT, worker_env
+from harness.databases import fresh_database
+from harness.processes import REPO_ROOT
+from harness.redis_databases import redis_url
+from harness.workers import worker_env
 from worker.storage.migrate import MIGRATIONS_DIR
 
 pytestmark = pytest.mark.integration
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 def test_several_migrators_at_once_leave_one_schema_at_head(backend: str, workdir: Path) -> None:
     with fresh_database(backend, workdir) as database_url:
-        env = worker_env("redis://127.0.0.1:6379/9", database_url, {})
+        env = worker_env(redis_url("migrations"), database_url, {})
         migrators = [
             subprocess.Popen(
                 [sys.executable, "-m", "worker", "migrate"],

@@ -17,12 +17,13 @@ import pytest
 from icalendar import Calendar
 
 from api_client import BookingClient
-from tests.conftest import redis_url
-from tests.support.bodies import class_body, seat_body
-from tests.support.databases import fresh_database
-from tests.support.receivers import Mailbox, WebhookReceiver, smtp_server, webhook_receiver
-from tests.support.waiting import eventually
-from tests.support.workers import REPO_ROOT, Deployment, running_workers, worker_env
+from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
+from harness.processes import REPO_ROOT
+from harness.receivers import Mailbox, WebhookReceiver, smtp_server, webhook_receiver
+from harness.redis_databases import redis_url
+from harness.waiting import eventually
+from harness.workers import Deployment, running_workers, worker_env
 
 pytestmark = pytest.mark.integration
 
@@ -48,7 +49,7 @@ class Notifying:
 
 @contextmanager
 def notifying(
-    backend: str, workdir: Path, redis_db: int, extra: dict[str, str] | None = None
+    backend: str, workdir: Path, redis_user: str, extra: dict[str, str] | None = None
 ) -> Iterator[Notifying]:
     with (
         webhook_receiver() as webhook,
@@ -64,7 +65,7 @@ def notifying(
         }
         with (
             running_workers(
-                redis_url(redis_db), database_url, workdir, settings=settings, beat=True
+                redis_url(redis_user), database_url, workdir, settings=settings, beat=True
             ) as deployment,
             deployment.client() as client,
         ):
@@ -73,7 +74,7 @@ def notifying(
 
 @pytest.fixture(scope="module")
 def notified(backend: str, workdir: Path) -> Iterator[Notifying]:
-    with notifying(backend, workdir, 6) as running:
+    with notifying(backend, workdir, "notifications") as running:
         yield running
 
 
@@ -231,7 +232,9 @@ def test_a_worker_killed_in_the_middle_of_a_fan_out_loses_nothing(notified: Noti
 def test_after_its_last_attempt_a_notification_is_kept_as_failed_and_can_be_retried(
     backend: str, workdir: Path
 ) -> None:
-    with notifying(backend, workdir, 5, {"BOOKINGS_DELIVERY_ATTEMPTS": "2"}) as running:
+    with notifying(
+        backend, workdir, "notifications-retries", {"BOOKINGS_DELIVERY_ATTEMPTS": "2"}
+    ) as running:
         client, webhook = running.client, running.webhook
         class_id = a_class_of_doc(client)
         webhook.failing = True
@@ -259,7 +262,7 @@ def test_a_malformed_channel_setting_stops_the_worker_at_start_with_a_clear_erro
     setting: str, value: str
 ) -> None:
     env = worker_env(
-        redis_url(4),
+        redis_url("notifications-bad-setting"),
         "sqlite:///:memory:",
         {setting: value, "BOOKINGS_WEBHOOK_SECRET": "s"},
     )

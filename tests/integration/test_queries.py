@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from api_client import BookingClient
-from tests.support.bodies import class_body, in_days, seat_body
+from harness.bodies import class_body, in_days, seat_body
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.bodies import class_body, seat_body
+from harness.bodies import class_body, seat_body
 from tests.support.handlers import act, create
 from tests.support.invariants import seat_accounts
 from worker.handlers import HandlerDeps

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from api_client import BookingClient, BookingError, BusyError, ResultTimeoutError
-from tests.faults.redis_server import RedisServer, own_redis
-from tests.support.bodies import class_body, seat_body
-from tests.support.databases import fresh_database
+from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
+from harness.redis_servers import RedisServer, own_redis
+from harness.workers import Deployment, running_workers
 from tests.support.invariants import seat_accounts
-from tests.support.workers import Deployment, running_workers
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import pytest
 
 from api_client import BookingClient, ConflictError
 from api_client.contract import BookingResponse, GroupListResponse
-from tests.support.bodies import class_body, in_days, seat_body
+from harness.bodies import class_body, in_days, seat_body
 
 pytestmark = pytest.mark.integration
 

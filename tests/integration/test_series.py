@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from api_client import BookingClient, ConflictError, InvalidRequestError, NotFoundError
-from tests.support.bodies import class_body, seat_body
+from harness.bodies import class_body, seat_body
 
 pytestmark = pytest.mark.integration
 

@@ -14,7 +14,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from tests.support.receivers import CollectingHandler, Mailbox, free_port
+from harness.processes import free_port
+from harness.receivers import CollectingHandler, Mailbox
 from tests.unit.outbox_rows import seat_payload
 from worker.channels.email import EmailChannel
 

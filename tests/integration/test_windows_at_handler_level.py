@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from tests.support.bodies import class_body, seat_body
+from harness.bodies import class_body, seat_body
 from tests.support.handlers import act, create
 from worker.handlers import HandlerDeps
 

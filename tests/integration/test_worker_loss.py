@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import redis_url
-from tests.support.bodies import class_body, seat_body
-from tests.support.databases import fresh_database
+from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
+from harness.redis_databases import redis_url
+from harness.workers import running_workers
 from tests.support.invariants import seat_accounts
-from tests.support.workers import running_workers
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ def test_killing_pool_processes_mid_load_loses_nothing_and_applies_nothing_twice
     with (
         fresh_database(backend, workdir) as database_url,
         running_workers(
-            redis_url(15), database_url, workdir, workers=2, concurrency=2
+            redis_url("worker-loss"), database_url, workdir, workers=2, concurrency=2
         ) as deployment,
         deployment.client(timeout_s=120) as client,
     ):
@@ -82,7 +82,7 @@ def test_a_worker_killed_just_before_or_after_commit_applies_the_booking_exactly
     with (
         fresh_database(backend, workdir) as database_url,
         running_workers(
-            redis_url(15), database_url, workdir, concurrency=1, settings={pause: "1.5"}
+            redis_url("worker-loss"), database_url, workdir, concurrency=1, settings={pause: "1.5"}
         ) as deployment,
         deployment.client(timeout_s=60) as client,
     ):
@@ -114,7 +114,7 @@ def test_a_whole_worker_killed_mid_task_hands_its_message_to_another_after_the_v
     with fresh_database(backend, workdir) as database_url:
         # Given a worker machine that has taken a booking and is inside its transaction
         with running_workers(
-            redis_url(15), database_url, workdir, concurrency=1, settings=drill
+            redis_url("worker-loss"), database_url, workdir, concurrency=1, settings=drill
         ) as first_machine:
             client = first_machine.client(timeout_s=60)
             class_id = client.create_booking(class_body(max_seats=5))["data"]["id"]
@@ -126,7 +126,12 @@ def test_a_whole_worker_killed_mid_task_hands_its_message_to_another_after_the_v
 
         # Then another worker restores the unacknowledged message and applies it once
         with running_workers(
-            redis_url(15), database_url, workdir, concurrency=1, settings=drill, flush_redis=False
+            redis_url("worker-loss"),
+            database_url,
+            workdir,
+            concurrency=1,
+            settings=drill,
+            flush_redis=False,
         ):
             booked = handle.result()
             related = client.get_booking(class_id, include=["related_bookings"])["data"]

@@ -1,9 +1,8 @@
-"""Real Celery worker processes, started and stopped by tests and benchmarks."""
+"""Real Celery worker processes, started and stopped by tests, drills and benchmarks."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,7 +15,9 @@ import redis
 
 from api_client import BookingClient, BookingError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from .processes import REPO_ROOT, service_env, stop_processes
+
+STOP_TIMEOUT_S = 15.0
 
 
 @dataclass
@@ -44,10 +45,9 @@ class Deployment:
 
 
 def worker_env(redis_url: str, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("BOOKINGS_")}
-    env.update({"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_DATABASE_URL": database_url})
-    env.update(extra)
-    return env
+    return service_env(
+        {"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_DATABASE_URL": database_url, **extra}
+    )
 
 
 def worker_command(hostname: str, concurrency: int) -> list[str]:
@@ -98,19 +98,7 @@ def running_workers(
         _wait_until_answering(deployment, concurrency * workers)
         yield deployment
     finally:
-        stop_workers(deployment)
-
-
-def stop_workers(deployment: Deployment) -> None:
-    for process in deployment.processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in deployment.processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_processes(deployment.processes, STOP_TIMEOUT_S)
 
 
 def _wait_until_answering(

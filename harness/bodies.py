@@ -1,4 +1,4 @@
-"""Timekit-shaped request bodies for tests, in the seed's words."""
+"""Timekit-shaped request bodies for tests, drills and benchmarks, in the seed's words."""
 
 from __future__ import annotations
 
@@ -31,6 +31,13 @@ def class_body(
             "description": "Please arrive 10 minutes before classes begin",
         },
     }
+
+
+def series_body(
+    recurrence: dict[str, Any], start: datetime | None = None, **class_options: Any
+) -> dict[str, Any]:
+    """A class that repeats: `recurrence` holds an rrule and its timezone, or the starts."""
+    return {**class_body(start, **class_options), "recurrence": recurrence}
 
 
 def seat_body(class_id: str, seats: int | None = None, name: str = "Marty McFly") -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""A Redis server of the drill's own, with AOF persistence, on a free loopback port."""
+"""A Redis server of a drill's or test's own, with AOF persistence, on a free loopback port."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from pathlib import Path
 
 import redis
 
-from tests.support.receivers import free_port
+from .processes import free_port, stop_processes
 
 START_TIMEOUT_S = 20.0
+# A clean shutdown writes what Redis holds; past this, it is killed.
+STOP_TIMEOUT_S = 30.0
 
 
 @dataclass
@@ -43,9 +45,8 @@ class RedisServer:
 
     def stop(self) -> None:
         """A clean shutdown (SIGTERM): Redis writes what it has and exits."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+        if self.process is not None:
+            stop_processes([self.process], STOP_TIMEOUT_S)
         self.process = None
 
     def restart(self, down_s: float = 0.0) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,9 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.workers import REPO_ROOT
+from .processes import HOST, REPO_ROOT, free_port, service_env, stop_processes
 
-HOST = "127.0.0.1"
 # Importing the app and its client takes a second or two; a broken server still ends the run.
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
@@ -30,19 +27,11 @@ class GatewayServer:
     api_key: str
 
 
-def free_port() -> int:
-    """A port nobody listens on now; the kernel picks it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def running_gateway(redis_url: str, api_key: str, logdir: Path) -> Iterator[GatewayServer]:
     """`uvicorn gateway.app:app` with one process, answering GET /v2/openapi.json."""
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("BOOKINGS_")}
-    env.update({"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_API_KEYS": api_key})
+    env = service_env({"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_API_KEYS": api_key})
     command = [
         sys.executable, "-m", "uvicorn", "gateway.app:app",
         "--host", HOST, "--port", str(port), "--workers", "1", "--log-level", "warning",
@@ -57,12 +46,7 @@ def running_gateway(redis_url: str, api_key: str, logdir: Path) -> Iterator[Gate
         _wait_until_answering(server, process, log_path)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_processes([process], STOP_TIMEOUT_S)
 
 
 def _wait_until_answering(

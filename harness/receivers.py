@@ -1,11 +1,10 @@
-"""Real receivers on loopback for notification tests: an HTTP webhook and an SMTP server."""
+"""Real receivers on loopback for notification tests and benchmarks: a webhook, an SMTP server."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+from .processes import free_port
 
 
 @dataclass
@@ -93,12 +94,6 @@ class CollectingHandler:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         self._mailbox.messages.append(parsed)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""What tests, fault drills and benchmarks share: real processes, databases, bodies, Redis."""
