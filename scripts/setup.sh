@@ -17,10 +17,10 @@ ensure_venv() {
     fi
     # Reinstall only when pyproject.toml changed since the last install.
     if [ ! -f "$stamp" ] || ! cmp -s "$stamp" "$REPO_ROOT/pyproject.toml"; then
-        say "installing group-bookings and its development tools"
+        say "installing group-bookings with every extra and its development tools"
         local log="$VENV/install.log"
         { "$PY" -m pip install --disable-pip-version-check --upgrade pip \
-            && "$PY" -m pip install --disable-pip-version-check -e "$REPO_ROOT[dev]"; } \
+            && "$PY" -m pip install --disable-pip-version-check -e "$REPO_ROOT[all,dev]"; } \
             >"$log" 2>&1 || { cat "$log"; say "installation failed"; return 1; }
         cp "$REPO_ROOT/pyproject.toml" "$stamp"
     fi
