@@ -22,7 +22,7 @@ from worker.storage.migrate import upgrade_to_head
 from worker.storage.tables import booking_logs, bookings
 from worker.storage.unit_of_work import UnitOfWork
 
-from .comparisons import Comparison, Timing
+from .load import Comparison, Timing
 
 # The worker's defaults (BOOKINGS_COMPLETE_GRACE_S, BOOKINGS_COMPLETE_BATCH).
 GRACE_S = 3600

@@ -2,96 +2,62 @@
 
 from __future__ import annotations
 
-import argparse
+import asyncio
 import secrets
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
 
 from harness.databases import fresh_database
-from harness.gateways import running_gateway
+from harness.gateways import GatewayServer, running_gateway
+from harness.redis_databases import redis_url
 from harness.workers import running_workers
 
-from .gateway_report import figures, render_table
-from .http_load import measure_gateway
-from .load import LoadShape, measure, merged
-from .options import Sizes, add_load_options, add_mode_options, sizes_from
-from .report import progress, render_json
-from .workloads import Workload, create_classes
-
-DESCRIPTION = (
-    "Seat bookings per second through a real uvicorn gateway (POST /v2/bookings) against "
-    "api_client direct, on the same workers, with the same load, in one run."
+from .load import (
+    BARRIER_TIMEOUT_S,
+    RESULT_TIMEOUT_S,
+    ClientRun,
+    LoadShape,
+    Measurement,
+    Workload,
+    create_classes,
+    measure,
+    merged,
+    run_clients,
+    seat_request,
 )
-# Database 1 is this command's own: running_workers empties it before the workers start, and
-# no test (4 to 15), the demo (0), run (7), series (2) nor lifecycle (3) uses it.
-REDIS_URL = "redis://127.0.0.1:6379/1"
-FULL = Sizes(requests=4_000, warmup=400)
-QUICK = Sizes(requests=400, warmup=80)
-
-
-@dataclass(frozen=True)
-class Options:
-    concurrency: int
-    clients: int
-    in_flight: int
-    classes: int
-    sizes: Sizes
-    quick: bool
-    json: bool
-    rounds: int
-
-
-def parse_options(argv: Sequence[str] | None = None) -> Options:
-    args = _parser().parse_args(argv)
-    sizes = sizes_from(args, FULL, QUICK)
-    return Options(
-        args.concurrency,
-        args.clients,
-        args.in_flight,
-        args.classes,
-        sizes,
-        args.quick,
-        args.json,
-        1 if args.quick else args.rounds,
-    )
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.gateway", description=DESCRIPTION)
-    # The same shape and defaults as benchmarks.run.
-    add_load_options(parser)
-    add_mode_options(parser)
-    parser.add_argument(
-        "--rounds", type=int, default=4, help="alternate the two paths this many times"
-    )
-    return parser
+from .options import GatewayOptions, gateway_shape, parse_gateway_options
+from .report import gateway_figures, progress, render_gateway_table, render_json
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = parse_options(argv)
+    options = parse_gateway_options(argv)
     started = time.monotonic()
     api_key = secrets.token_urlsafe(24)
-    shape = shape_of(options)
+    shape = gateway_shape(options)
+    # The command's own database: running_workers empties it before the workers start.
+    url = redis_url("benchmark-gateway")
     with tempfile.TemporaryDirectory(prefix="gb-gateway-") as workdir:
         try:
             with (
                 fresh_database("postgresql", Path(workdir)) as database_url,
                 running_workers(
-                    REDIS_URL,
+                    url,
                     database_url,
                     Path(workdir),
                     workers=1,
                     concurrency=options.concurrency,
                     settings={"BOOKINGS_NOTIFICATION_CHANNELS": ""},
                 ) as deployment,
-                running_gateway(REDIS_URL, api_key, Path(workdir)) as server,
+                running_gateway(url, api_key, Path(workdir)) as server,
             ):
                 progress(f"workers and gateway answering after {time.monotonic() - started:.1f} s")
                 with deployment.client() as client:
@@ -102,31 +68,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # caches, the database growing) falls on both paths alike.
                 for round_number in range(1, options.rounds + 1):
                     progress(f"round {round_number}/{options.rounds}: api_client direct ...")
-                    directs.append(measure(REDIS_URL, workload, shape))
+                    directs.append(measure(url, workload, shape))
                     progress(f"  {directs[-1].per_second:.1f} bookings/s; the gateway ...")
                     gateways.append(measure_gateway(server, classes, shape))
                     progress(f"  {gateways[-1].per_second:.1f} bookings/s")
                 direct, gateway = merged(directs), merged(gateways)
         finally:
-            redis.Redis.from_url(REDIS_URL).flushdb()  # the results of thousands of tasks
-    report = figures(direct, gateway, settings_of(options), time.monotonic() - started)
-    print(render_json(report) if options.json else render_table(report))
+            redis.Redis.from_url(url).flushdb()  # the results of thousands of tasks
+    report = gateway_figures(direct, gateway, settings_of(options), time.monotonic() - started)
+    print(render_json(report) if options.json else render_gateway_table(report))
     return 0
 
 
-def shape_of(options: Options) -> LoadShape:
-    """One round of one path: the requests split over the rounds."""
-    per_round = options.clients * options.rounds
-    return LoadShape(
-        clients=options.clients,
-        in_flight=options.in_flight,
-        warmup_per_client=options.sizes.warmup // per_round,
-        requests_per_client=max(1, options.sizes.requests // per_round),
-    )
-
-
-def settings_of(options: Options) -> dict[str, Any]:
-    shape = shape_of(options)
+def settings_of(options: GatewayOptions) -> dict[str, Any]:
+    shape = gateway_shape(options)
     return {
         "database": "postgresql",
         "workers": 1,
@@ -141,6 +96,84 @@ def settings_of(options: Options) -> dict[str, Any]:
         "notifications": "none",
         "mode": "quick" if options.quick else "full",
     }
+
+
+# The load of load.py over HTTP: client processes keeping requests in flight to the gateway.
+
+CREATED = 201
+
+
+def measure_gateway(
+    server: GatewayServer, classes: tuple[str, ...], shape: LoadShape
+) -> Measurement:
+    """Seat bookings by POST /v2/bookings, counting 201s, in the shape benchmarks.run uses."""
+    return run_clients(_client_main, (server, classes, shape), shape.clients)
+
+
+def _client_main(
+    server: GatewayServer,
+    classes: tuple[str, ...],
+    shape: LoadShape,
+    index: int,
+    barrier: Barrier,
+    results: Queue[ClientRun | str],
+) -> None:
+    try:
+        results.put(asyncio.run(_client(server, classes, shape, index, barrier)))
+    except Exception as error:
+        barrier.abort()  # the other clients stop waiting for this one
+        results.put(f"client {index} failed: {error!r}")
+
+
+async def _client(
+    server: GatewayServer, classes: tuple[str, ...], shape: LoadShape, index: int, barrier: Barrier
+) -> ClientRun:
+    """Warm up, wait for every other client, then the measured requests on the same connections."""
+    limits = httpx.Limits(max_connections=shape.in_flight)
+    async with httpx.AsyncClient(
+        base_url=server.base_url,
+        auth=("", server.api_key),
+        timeout=RESULT_TIMEOUT_S,
+        limits=limits,
+    ) as http:
+        await _window(http, classes, shape, index, 0, shape.warmup_per_client)
+        await asyncio.to_thread(barrier.wait, BARRIER_TIMEOUT_S)
+        first = shape.warmup_per_client
+        return await _window(http, classes, shape, index, first, shape.requests_per_client)
+
+
+async def _window(
+    http: httpx.AsyncClient,
+    classes: tuple[str, ...],
+    shape: LoadShape,
+    index: int,
+    first: int,
+    count: int,
+) -> ClientRun:
+    """`count` requests, `shape.in_flight` senders each sending its next as soon as one answers."""
+    run = ClientRun(time.monotonic(), 0.0, [], [])
+    sequences = iter(range(first, first + count))
+
+    async def sender() -> None:
+        for sequence in sequences:
+            await _book(http, seat_request(classes, index, shape.clients, sequence), run)
+
+    await asyncio.gather(*(sender() for _ in range(min(shape.in_flight, max(count, 1)))))
+    run.finished = time.monotonic()
+    return run
+
+
+async def _book(http: httpx.AsyncClient, body: dict[str, object], run: ClientRun) -> None:
+    sent_at = time.monotonic()
+    try:
+        response = await http.post("/v2/bookings", json=body)
+    except httpx.HTTPError as error:
+        run.errors.append(f"{type(error).__name__}: {error}")
+        return
+    if response.status_code != CREATED:
+        run.errors.append(f"HTTP {response.status_code}: {response.text[:200]}")
+        return
+    run.latencies_s.append(time.monotonic() - sent_at)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Client processes that each keep a fixed number of requests in flight and time every one."""
+"""Workloads, client processes that keep requests in flight, and what each timed phase measured."""
 
 from __future__ import annotations
 
@@ -8,19 +8,63 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
 from api_client import BookingClient, BookingError, PendingResult
-
-from .workloads import Submit, Workload, submitter
+from harness.bodies import class_body, seat_body
 
 # Far longer than any answer should take under load, yet a stuck run still ends.
 RESULT_TIMEOUT_S = 60.0
 BARRIER_TIMEOUT_S = 300.0
+
+# Large enough that no workload ever fills a class: a refusal would be cheaper than a booking
+# and flatter the figures. It is the contract's upper bound on max_seats.
+ROOMY_CLASS_SEATS = 100_000
+
+Submit = Callable[[int], PendingResult]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What one measured phase sends; no classes means the no-op ping."""
+
+    label: str
+    unit: str
+    class_ids: tuple[str, ...] = ()
+    target_ratio: float | None = None
+
+
+def create_classes(client: BookingClient, count: int) -> tuple[str, ...]:
+    """`count` roomy classes, created concurrently, in creation order."""
+    pending = [client.submit_booking(class_body(max_seats=ROOMY_CLASS_SEATS)) for _ in range(count)]
+    return tuple(str(handle.result()["data"]["id"]) for handle in pending)
+
+
+def submitter(workload: Workload, client: BookingClient, client_index: int, clients: int) -> Submit:
+    """A function that sends request number `sequence` of this workload and returns its handle."""
+    if not workload.class_ids:
+        # BookingClient.ping() waits for its answer; the benchmark needs the handle at once, so
+        # it sends the same task the same way ping() does.
+        return lambda _sequence: client.submit_ping()
+    classes = workload.class_ids
+    return lambda sequence: client.submit_booking(
+        seat_request(classes, client_index, clients, sequence)
+    )
+
+
+def seat_request(
+    classes: tuple[str, ...], client_index: int, clients: int, sequence: int
+) -> dict[str, Any]:
+    """The body of a client's booking number `sequence`: one seat in one of `classes`."""
+    # Each client walks the classes from its own starting point, so the requests in flight at
+    # any moment are for different classes.
+    offset = client_index * max(1, len(classes) // clients)
+    class_id = classes[(offset + sequence) % len(classes)]
+    return seat_body(class_id, seats=1, name=f"Client {client_index} Seat {sequence}")
 
 
 @dataclass(frozen=True)
@@ -61,6 +105,61 @@ class Measurement:
         if len(self.latencies_ms) < 2:
             return self.latencies_ms[0] if self.latencies_ms else float("nan")
         return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[percent - 1]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One timed phase: how many things it moved, and how long that took."""
+
+    label: str
+    count: int
+    unit: str
+    elapsed_s: float
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A figure and its baseline, compared by time taken (lower is better) or by rate."""
+
+    baseline: Timing
+    measured: Timing
+    by: str  # "seconds": measured / baseline seconds; "rate": measured / baseline per second
+    target_ratio: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        if self.by == "seconds":
+            return _quotient(self.measured.elapsed_s, self.baseline.elapsed_s)
+        return _quotient(self.measured.per_second, self.baseline.per_second)
+
+    @property
+    def target(self) -> str:
+        # Time taken must stay under its target; a rate must reach its target.
+        return f"{'<=' if self.by == 'seconds' else '>='} {self.target_ratio:.1f}x"
+
+    @property
+    def meets_target(self) -> bool:
+        if self.by == "seconds":
+            return self.ratio <= self.target_ratio
+        return self.ratio >= self.target_ratio
+
+
+def _quotient(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class SeriesRun:
+    """The three timed phases of one run: the two baselines and the series."""
+
+    sequential: Timing
+    pipelined: Timing
+    series: Timing
 
 
 def run_window(submit: Submit, count: int, in_flight: int, first: int = 0) -> ClientRun:

@@ -1,4 +1,4 @@
-"""Command-line options of the benchmark: database, worker and client shape, sizes, output."""
+"""Command-line options of every benchmark command, and the load shape each one drives."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-DESCRIPTION = "Seat-booking throughput and latency against the no-op ceiling, on real workers."
+from api_client.contract.recurrence import MAX_OCCURRENCES
+
+from .load import LoadShape
+
+# Shared by the commands ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -15,58 +19,6 @@ class Sizes:
 
     requests: int
     warmup: int
-
-
-# Full sizes aim at 1-3 minutes for the whole run on a 2-core machine; quick at about 20 s.
-FULL = Sizes(requests=8_000, warmup=800)
-QUICK = Sizes(requests=800, warmup=160)
-
-
-@dataclass(frozen=True)
-class Options:
-    database: str
-    workers: int
-    concurrency: int
-    clients: int
-    in_flight: int
-    classes: int
-    sizes: Sizes
-    quick: bool
-    json: bool
-    notifications: str
-
-
-def parse_options(argv: Sequence[str] | None = None) -> Options:
-    args = _parser().parse_args(argv)
-    sizes = sizes_from(args, FULL, QUICK)
-    return Options(
-        database=args.database,
-        workers=args.workers,
-        concurrency=args.concurrency,
-        clients=args.clients,
-        in_flight=args.in_flight,
-        classes=args.classes,
-        sizes=sizes,
-        quick=args.quick,
-        json=args.json,
-        notifications=args.notifications,
-    )
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=DESCRIPTION)
-    add = parser.add_argument
-    add("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    add("--workers", type=positive, default=1, help="worker instances (default 1)")
-    add_load_options(parser)
-    # Each seat booking tells the owner and the customer; "none" measures the booking alone.
-    add(
-        "--notifications",
-        default="log",
-        help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: log (the default), none, ...",
-    )
-    add_mode_options(parser)
-    return parser
 
 
 def add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -111,3 +63,224 @@ def non_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be at least 0")
     return value
+
+
+# python -m benchmarks.run -------------------------------------------------------------------------
+
+RUN_DESCRIPTION = "Seat-booking throughput and latency against the no-op ceiling, on real workers."
+# Full sizes aim at 1-3 minutes for the whole run on a 2-core machine; quick at about 20 s.
+RUN_FULL = Sizes(requests=8_000, warmup=800)
+RUN_QUICK = Sizes(requests=800, warmup=160)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    database: str
+    workers: int
+    concurrency: int
+    clients: int
+    in_flight: int
+    classes: int
+    sizes: Sizes
+    quick: bool
+    json: bool
+    notifications: str
+
+
+def parse_run_options(argv: Sequence[str] | None = None) -> RunOptions:
+    args = _run_parser().parse_args(argv)
+    sizes = sizes_from(args, RUN_FULL, RUN_QUICK)
+    return RunOptions(
+        database=args.database,
+        workers=args.workers,
+        concurrency=args.concurrency,
+        clients=args.clients,
+        in_flight=args.in_flight,
+        classes=args.classes,
+        sizes=sizes,
+        quick=args.quick,
+        json=args.json,
+        notifications=args.notifications,
+    )
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=RUN_DESCRIPTION)
+    add = parser.add_argument
+    add("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    add("--workers", type=positive, default=1, help="worker instances (default 1)")
+    add_load_options(parser)
+    # Each seat booking tells the owner and the customer; "none" measures the booking alone.
+    add(
+        "--notifications",
+        default="log",
+        help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: log (the default), none, ...",
+    )
+    add_mode_options(parser)
+    return parser
+
+
+def run_shape(options: RunOptions) -> LoadShape:
+    return LoadShape(
+        clients=options.clients,
+        in_flight=options.in_flight,
+        warmup_per_client=options.sizes.warmup // options.clients,
+        requests_per_client=max(1, options.sizes.requests // options.clients),
+    )
+
+
+# python -m benchmarks.gateway ---------------------------------------------------------------------
+
+GATEWAY_DESCRIPTION = (
+    "Seat bookings per second through a real uvicorn gateway (POST /v2/bookings) against "
+    "api_client direct, on the same workers, with the same load, in one run."
+)
+GATEWAY_FULL = Sizes(requests=4_000, warmup=400)
+GATEWAY_QUICK = Sizes(requests=400, warmup=80)
+
+
+@dataclass(frozen=True)
+class GatewayOptions:
+    concurrency: int
+    clients: int
+    in_flight: int
+    classes: int
+    sizes: Sizes
+    quick: bool
+    json: bool
+    rounds: int
+
+
+def parse_gateway_options(argv: Sequence[str] | None = None) -> GatewayOptions:
+    args = _gateway_parser().parse_args(argv)
+    sizes = sizes_from(args, GATEWAY_FULL, GATEWAY_QUICK)
+    return GatewayOptions(
+        args.concurrency,
+        args.clients,
+        args.in_flight,
+        args.classes,
+        sizes,
+        args.quick,
+        args.json,
+        1 if args.quick else args.rounds,
+    )
+
+
+def _gateway_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.gateway", description=GATEWAY_DESCRIPTION
+    )
+    # The same shape and defaults as benchmarks.run.
+    add_load_options(parser)
+    add_mode_options(parser)
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="alternate the two paths this many times"
+    )
+    return parser
+
+
+def gateway_shape(options: GatewayOptions) -> LoadShape:
+    """One round of one path: the requests split over the rounds."""
+    per_round = options.clients * options.rounds
+    return LoadShape(
+        clients=options.clients,
+        in_flight=options.in_flight,
+        warmup_per_client=options.sizes.warmup // per_round,
+        requests_per_client=max(1, options.sizes.requests // per_round),
+    )
+
+
+# python -m benchmarks.lifecycle -------------------------------------------------------------------
+
+LIFECYCLE_DESCRIPTION = (
+    "The scheduled completion sweep against a plain UPDATE, and a cancelled class's webhook "
+    "fan-out against no-op tasks, each beside its baseline from the same run."
+)
+
+
+@dataclass(frozen=True)
+class LifecycleSizes:
+    classes: int
+    seats_per_class: int
+    deliveries: int
+
+
+# Full sizes: 100,000 past seat bookings and a 1,000-seat class. Quick: about 20 s in all.
+LIFECYCLE_FULL = LifecycleSizes(classes=1_000, seats_per_class=100, deliveries=1_000)
+LIFECYCLE_QUICK = LifecycleSizes(classes=100, seats_per_class=100, deliveries=200)
+
+
+@dataclass(frozen=True)
+class LifecycleOptions:
+    sizes: LifecycleSizes
+    concurrency: int
+    quick: bool
+    json: bool
+
+
+def parse_lifecycle_options(argv: Sequence[str] | None = None) -> LifecycleOptions:
+    args = _lifecycle_parser().parse_args(argv)
+    defaults = LIFECYCLE_QUICK if args.quick else LIFECYCLE_FULL
+    sizes = LifecycleSizes(
+        classes=args.classes or defaults.classes,
+        seats_per_class=args.seats_per_class or defaults.seats_per_class,
+        deliveries=args.deliveries or defaults.deliveries,
+    )
+    return LifecycleOptions(sizes, args.concurrency, args.quick, args.json)
+
+
+def _lifecycle_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.lifecycle", description=LIFECYCLE_DESCRIPTION
+    )
+    add = parser.add_argument
+    add("--classes", type=positive, help="past classes the sweep completes (default 1000)")
+    add("--seats-per-class", type=positive, help="one-seat bookings per past class (default 100)")
+    add("--deliveries", type=positive, help="seats of the cancelled class (default 1000)")
+    # Two pool processes: one per core of the machine the figures are taken on.
+    add("--concurrency", type=positive, default=2, help="pool processes of the one worker")
+    add_mode_options(parser)
+    return parser
+
+
+# python -m benchmarks.series ----------------------------------------------------------------------
+
+SERIES_DESCRIPTION = (
+    "Ten years of a weekly class created by one create_recurring command, against the same "
+    "classes created by single create_booking commands, sequential and pipelined, in one run."
+)
+# Full: ten years of a weekly class. Quick: two years, a run of a few seconds.
+SERIES_FULL_OCCURRENCES = 520
+SERIES_QUICK_OCCURRENCES = 104
+
+
+@dataclass(frozen=True)
+class SeriesOptions:
+    database: str
+    concurrency: int
+    occurrences: int
+    quick: bool
+    json: bool
+
+
+def parse_series_options(argv: Sequence[str] | None = None) -> SeriesOptions:
+    parser = _series_parser()
+    args = parser.parse_args(argv)
+    if args.occurrences is not None and args.occurrences > MAX_OCCURRENCES:
+        parser.error(f"--occurrences: a series holds at most {MAX_OCCURRENCES} classes")
+    default = SERIES_QUICK_OCCURRENCES if args.quick else SERIES_FULL_OCCURRENCES
+    occurrences = args.occurrences or default
+    return SeriesOptions(args.database, args.concurrency, occurrences, args.quick, args.json)
+
+
+def _series_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.series", description=SERIES_DESCRIPTION
+    )
+    add = parser.add_argument
+    add("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    # Two pool processes: one per core of the machine the figures are taken on.
+    add("--concurrency", type=positive, default=2, help="pool processes of the one worker")
+    add("--occurrences", type=positive, help="weekly classes (default 520; 104 with --quick)")
+    add_mode_options(parser)
+    return parser

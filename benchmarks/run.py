@@ -12,26 +12,24 @@ from typing import Any
 import redis
 
 from harness.databases import fresh_database
+from harness.redis_databases import redis_url
 from harness.workers import Deployment, running_workers
 
-from .load import LoadShape, measure
-from .options import Options, parse_options
-from .report import Row, figures, progress, render_json, render_table
-from .workloads import Workload, create_classes
-
-# Database 7 is the benchmark's own: running_workers empties it before the workers start, and
-# no test uses it (they take 8 to 15, the demo 0), so it is safe to empty.
-REDIS_URL = "redis://127.0.0.1:6379/7"
+from .load import Workload, create_classes, measure
+from .options import RunOptions, parse_run_options, run_shape
+from .report import Row, progress, render_json, render_run_table, run_figures
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = parse_options(argv)
+    options = parse_run_options(argv)
     started = time.monotonic()
+    # The benchmark's own database: running_workers empties it before the workers start.
+    url = redis_url("benchmark-run")
     with tempfile.TemporaryDirectory(prefix="gb-bench-") as workdir:
         with (
             fresh_database(options.database, Path(workdir)) as database_url,
             running_workers(
-                REDIS_URL,
+                url,
                 database_url,
                 Path(workdir),
                 workers=options.workers,
@@ -41,13 +39,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ):
             progress(f"workers answering after {time.monotonic() - started:.1f} s")
             rows = run_workloads(deployment, options)
-        redis.Redis.from_url(REDIS_URL).flushdb()  # the results of tens of thousands of tasks
-    report = figures(rows, settings_of(options), time.monotonic() - started)
-    print(render_json(report) if options.json else render_table(report))
+        redis.Redis.from_url(url).flushdb()  # the results of tens of thousands of tasks
+    report = run_figures(rows, settings_of(options), time.monotonic() - started)
+    print(render_json(report) if options.json else render_run_table(report))
     return 0
 
 
-def run_workloads(deployment: Deployment, options: Options) -> list[Row]:
+def run_workloads(deployment: Deployment, options: RunOptions) -> list[Row]:
     """The ceiling first, then the same load as seat bookings spread out and on one class."""
     with deployment.client() as client:
         spread_classes = create_classes(client, options.classes)
@@ -61,28 +59,19 @@ def run_workloads(deployment: Deployment, options: Options) -> list[Row]:
     for workload in workloads:
         progress(f"measuring {workload.label} ...")
         phase_started = time.monotonic()
-        measurement = measure(deployment.redis_url, workload, shape_of(options))
+        measurement = measure(deployment.redis_url, workload, run_shape(options))
         phase_s = time.monotonic() - phase_started
         progress(f"  {measurement.per_second:.1f} {workload.unit}/s (phase took {phase_s:.1f} s)")
         rows.append(Row(workload, measurement))
     return rows
 
 
-def shape_of(options: Options) -> LoadShape:
-    return LoadShape(
-        clients=options.clients,
-        in_flight=options.in_flight,
-        warmup_per_client=options.sizes.warmup // options.clients,
-        requests_per_client=max(1, options.sizes.requests // options.clients),
-    )
-
-
-def channels_setting(options: Options) -> str:
+def channels_setting(options: RunOptions) -> str:
     return "" if options.notifications == "none" else options.notifications
 
 
-def settings_of(options: Options) -> dict[str, Any]:
-    shape = shape_of(options)
+def settings_of(options: RunOptions) -> dict[str, Any]:
+    shape = run_shape(options)
     return {
         "database": options.database,
         "workers": options.workers,
