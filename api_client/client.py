@@ -14,31 +14,14 @@ from celery.result import AsyncResult
 from pydantic import TypeAdapter
 
 from .contract import tasks
-from .contract.recurrence import GroupOwnerSeries
-from .contract.requests import (
-    ActionRequest,
-    BookingBody,
-    BookingQuery,
-    BulkCreate,
-    CommandEnvelope,
-    GroupsQuery,
-    NotificationsRetry,
-    SeriesCancel,
-)
+from .contract.requests import CommandEnvelope
+from .contract.tasks import BOOKING_BODY, KEY_FIELD, TASKS
 from .contract.validation import validate
 from .errors import BookingError, InvalidRequestError, ResultTimeoutError, WorkerFailureError
 from .result_backend import key_read_backend_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
-_BOOKING_BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
-_ACTION: TypeAdapter[ActionRequest] = TypeAdapter(ActionRequest)
-_BOOKING_QUERY: TypeAdapter[BookingQuery] = TypeAdapter(BookingQuery)
-_GROUPS_QUERY: TypeAdapter[GroupsQuery] = TypeAdapter(GroupsQuery)
 _ENVELOPE: TypeAdapter[CommandEnvelope] = TypeAdapter(CommandEnvelope)
-_RETRY: TypeAdapter[NotificationsRetry] = TypeAdapter(NotificationsRetry)
-_SERIES: TypeAdapter[GroupOwnerSeries] = TypeAdapter(GroupOwnerSeries)
-_SERIES_CANCEL: TypeAdapter[SeriesCancel] = TypeAdapter(SeriesCancel)
-_BULK: TypeAdapter[BulkCreate] = TypeAdapter(BulkCreate)
 
 
 class PendingResult:
@@ -169,8 +152,7 @@ class BookingClient:
 
     def retry_notifications(self, booking_id: str | None = None) -> dict[str, Any]:
         """Send failed notifications (of one booking, or all) again, with a fresh budget."""
-        request = validate(_RETRY, {"booking_id": booking_id})
-        return self._send(tasks.RETRY_NOTIFICATIONS, request.model_dump(mode="json")).result()
+        return self._unkeyed(tasks.RETRY_NOTIFICATIONS, {"booking_id": booking_id}).result()
 
     def create_recurring(
         self, body: dict[str, Any], idempotency_key: str | None = None
@@ -183,9 +165,7 @@ class BookingClient:
         self, body: dict[str, Any], idempotency_key: str | None = None
     ) -> PendingResult:
         """Enqueue create_recurring and return a handle at once."""
-        series = validate(_SERIES, body)
-        kwargs = {"body": series.model_dump(mode="json")}
-        return self._submit(tasks.CREATE_RECURRING, kwargs, idempotency_key)
+        return self._submit(tasks.CREATE_RECURRING, body, idempotency_key)
 
     def cancel_series(
         self,
@@ -206,11 +186,8 @@ class BookingClient:
         idempotency_key: str | None = None,
     ) -> PendingResult:
         """Enqueue cancel_series and return a handle at once."""
-        request = validate(
-            _SERIES_CANCEL, {"series_id": series_id, "message": message, "from_": from_}
-        )
-        kwargs = request.model_dump(mode="json")
-        return self._submit(tasks.CANCEL_SERIES, kwargs, idempotency_key)
+        request = {"series_id": series_id, "message": message, "from_": from_}
+        return self._submit(tasks.CANCEL_SERIES, request, idempotency_key)
 
     def bulk_create(
         self,
@@ -255,18 +232,15 @@ class BookingClient:
     def _submit_bulk(
         self, items: Sequence[tuple[int, Any]], all_or_nothing: bool, idempotency_key: str | None
     ) -> PendingResult:
-        indexed = [{"index": i, "body": body.model_dump(mode="json")} for i, body in items]
-        request = validate(_BULK, {"items": indexed, "all_or_nothing": all_or_nothing})
-        return self._submit(tasks.BULK_CREATE, request.model_dump(mode="json"), idempotency_key)
+        indexed = [{"index": i, "body": BOOKING_BODY.dump_python(b, mode="json")} for i, b in items]
+        request = {"items": indexed, "all_or_nothing": all_or_nothing}
+        return self._submit(tasks.BULK_CREATE, request, idempotency_key)
 
     def submit_booking(
         self, body: dict[str, Any], idempotency_key: str | None = None
     ) -> PendingResult:
         """Enqueue create_booking and return at once with a handle to its result."""
-        booking = validate(_BOOKING_BODY, body)
-        return self._submit(
-            tasks.CREATE_BOOKING, {"body": booking.model_dump(mode="json")}, idempotency_key
-        )
+        return self._submit(tasks.CREATE_BOOKING, body, idempotency_key)
 
     def submit_action(
         self,
@@ -276,10 +250,8 @@ class BookingClient:
         idempotency_key: str | None = None,
     ) -> PendingResult:
         """Enqueue cancel, cancel_by_customer, cancel_by_owner or complete; return at once."""
-        request = validate(
-            _ACTION, {"booking_id": booking_id, "action": action, "message": message}
-        )
-        return self._submit(tasks.APPLY_ACTION, request.model_dump(mode="json"), idempotency_key)
+        request = {"booking_id": booking_id, "action": action, "message": message}
+        return self._submit(tasks.APPLY_ACTION, request, idempotency_key)
 
     def pending(self, task_id: str) -> PendingResult:
         """A handle to a result submitted earlier, perhaps by another process."""
@@ -294,8 +266,8 @@ class BookingClient:
         """
         if isinstance(include, str):
             include = [part.strip() for part in include.split(",") if part.strip()]
-        query = validate(_BOOKING_QUERY, {"booking_id": booking_id, "include": tuple(include)})
-        return self._send(tasks.GET_BOOKING, query.model_dump(mode="json")).result()
+        query = {"booking_id": booking_id, "include": tuple(include)}
+        return self._unkeyed(tasks.GET_BOOKING, query).result()
 
     def list_groups(
         self,
@@ -305,8 +277,8 @@ class BookingClient:
     ) -> dict[str, Any]:
         """Open classes overlapping [start, end) (of one series, if given), sorted by start;
         never any customer data."""
-        query = validate(_GROUPS_QUERY, {"start": start, "end": end, "series_id": series_id})
-        return self._send(tasks.LIST_GROUPS, query.model_dump(mode="json")).result()
+        query = {"start": start, "end": end, "series_id": series_id}
+        return self._unkeyed(tasks.LIST_GROUPS, query).result()
 
     def ping(self) -> dict[str, Any]:
         """A no-op round trip through a worker."""
@@ -327,12 +299,17 @@ class BookingClient:
 
     # Plumbing -------------------------------------------------------------------------------
 
-    def _submit(
-        self, task_name: str, kwargs: dict[str, Any], idempotency_key: str | None
-    ) -> PendingResult:
+    def _submit(self, task_name: str, request: Any, idempotency_key: str | None) -> PendingResult:
+        """Validate a command's request with the task's contract and send it under its key."""
+        contract = TASKS[task_name]
+        kwargs = contract.kwargs(validate(contract.adapter, request))
         key = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
-        validate(_ENVELOPE, {"idempotency_key": key})
-        return self._send(task_name, {**kwargs, "idempotency_key": key}, key)
+        validate(_ENVELOPE, {KEY_FIELD: key})
+        return self._send(task_name, {**kwargs, KEY_FIELD: key}, key)
+
+    def _unkeyed(self, task_name: str, request: Any) -> PendingResult:
+        contract = TASKS[task_name]
+        return self._send(task_name, contract.kwargs(validate(contract.adapter, request)))
 
     def _send(
         self, task_name: str, kwargs: dict[str, Any], idempotency_key: str | None = None
@@ -346,7 +323,7 @@ class BookingClient:
 def _checked(body: dict[str, Any]) -> Any:
     """The validated body, or its refusal as an outcome dict."""
     try:
-        return validate(_BOOKING_BODY, body)
+        return validate(BOOKING_BODY, body)
     except InvalidRequestError as refusal:
         return refusal.to_result()
 

@@ -41,10 +41,11 @@ class Settings(BaseSettings):
     # Retries after a lost database connection, a deadlock or a serialization failure.
     db_retries: int = Field(default=5, ge=0)
 
-    # Fault-drill switches: each guard against overselling can be turned off alone to show
-    # that the other holds, and both together to show that overselling then happens.
-    allocation_lock_enabled: bool = True
-    seat_guard_enabled: bool = True
+    # Fault-drill switches (worker/drills.py): each guard against overselling can be turned
+    # off alone to show that the other holds, and both together to show that overselling then
+    # happens.
+    drill_lock_off: bool = False
+    drill_seat_guard_off: bool = False
     # Fault drills: hold every command's transaction open just before or just after its commit,
     # so that a test can kill the worker at exactly that point.
     drill_pause_before_commit_s: float = Field(default=0.0, ge=0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -15,15 +14,12 @@ from redis.exceptions import LockNotOwnedError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.lock import Lock
 
-from .keys import STALE_LOCK_DRILL_KEY, class_lock_key
+from .domain.errors import ClassBusyError
+from .keys import class_lock_key
 
 log = logging.getLogger(__name__)
 OUTAGE_FIRST_PAUSE_S = 0.1
 OUTAGE_MAX_PAUSE_S = 2.0
-
-
-class LockBusyError(Exception):
-    """Another worker held the class lock for longer than this one would wait."""
 
 
 class ClassLocks:
@@ -36,16 +32,12 @@ class ClassLocks:
         ttl_s: float,
         wait_s: float,
         poll_s: float = 0.002,
-        enabled: bool = True,
-        drill_pause_s: float = 0.0,
         outage_wait_s: float = 30.0,
     ) -> None:
         self._redis = redis
         self._ttl_s = ttl_s
         self._wait_s = wait_s
         self._poll_s = poll_s
-        self.enabled = enabled
-        self._drill_pause_s = drill_pause_s
         self._outage_wait_s = outage_wait_s
 
     @contextmanager
@@ -59,9 +51,7 @@ class ClassLocks:
 
     @contextmanager
     def holding(self, class_id: UUID) -> Iterator[None]:
-        if not self.enabled:
-            yield
-            return
+        """The class's lock for the block; ClassBusyError if it stayed taken past the wait."""
         lock = self._redis.lock(
             class_lock_key(class_id),
             timeout=self._ttl_s,
@@ -71,9 +61,8 @@ class ClassLocks:
             thread_local=False,
         )
         if not self._acquire(lock, class_id):
-            raise LockBusyError(f"class {class_id} stayed locked for {self._wait_s:g} s")
+            raise ClassBusyError(f"class {class_id} stayed locked for {self._wait_s:g} s")
         try:
-            self._drill_pause(class_id)
             yield
         finally:
             try:
@@ -95,17 +84,7 @@ class ClassLocks:
                 return bool(lock.acquire())
             except (RedisConnectionError, RedisTimeoutError) as error:
                 if time.monotonic() >= deadline:
-                    raise LockBusyError(f"Redis unreachable for the lock of {class_id}") from None
+                    raise ClassBusyError(f"Redis unreachable for the lock of {class_id}") from None
                 log.warning("Redis unreachable taking the lock of %s (%s)", class_id, error)
                 time.sleep(pause_s)
                 pause_s = min(pause_s * 2, OUTAGE_MAX_PAUSE_S)
-
-    def _drill_pause(self, class_id: UUID) -> None:
-        """Fault drill only: pause holding the lock, once per arming (see config.py)."""
-        if self._drill_pause_s <= 0:
-            return
-        if self._redis.set(STALE_LOCK_DRILL_KEY, f"{os.getpid()} {class_id}", nx=True):
-            log.warning(
-                "drill: pausing %.1f s holding the lock of class %s", self._drill_pause_s, class_id
-            )
-            time.sleep(self._drill_pause_s)

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from .domain.notifications import CUSTOMER, OWNER, Notice, Recipient
 from .presenter import booking_data
 from .storage.outbox_queries import insert_deliveries
+from .storage.seat_guard import SeatGuard
 
 
 class StagedDelivery(NamedTuple):
@@ -22,9 +23,12 @@ class StagedDelivery(NamedTuple):
 
 @dataclass
 class CommandTx:
-    """A command's transaction, and the deliveries it staged for after its commit."""
+    """A command's transaction: its connection, how it takes seats, the channels it notifies
+    on, and the deliveries it staged for after its commit."""
 
     connection: Connection
+    seats: SeatGuard = field(default_factory=SeatGuard)
+    channels: Sequence[str] = ("log",)
     staged: list[StagedDelivery] = field(default_factory=list)
 
 
@@ -33,7 +37,6 @@ def stage(
     announcements: Sequence[tuple[Mapping[Any, Any], Sequence[Notice]]],
     *,
     klass: Mapping[Any, Any],
-    channels: Sequence[str],
     now: datetime,
 ) -> None:
     """Outbox rows for (seat booking, its notices) pairs of one class, in one statement.
@@ -48,7 +51,7 @@ def stage(
             notification_id = uuid.uuid4()
             rows += [
                 _row(notification_id, channel, booking["id"], notice, payload, now)
-                for channel in channels
+                for channel in tx.channels
                 if channel != "email" or notice.recipient.email
             ]
     insert_deliveries(tx.connection, rows)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from redis import Redis
 from sqlalchemy import Engine
 
+from . import drills
 from .channels import Channel, build_channels
 from .config import Settings, get_settings
 from .delivery import RetryPolicy
+from .handlers import HandlerDeps
 from .locks import ClassLocks
+from .outbox import StagedDelivery
 from .storage.engine import engine_for
+from .storage.seat_guard import SeatGuard
 from .storage.unit_of_work import UnitOfWork
 
 
@@ -31,16 +36,12 @@ class Runtime:
         return Redis.from_url(self.settings.redis_url_str)
 
     @cached_property
-    def locks(self) -> ClassLocks:
-        return ClassLocks(
-            self.redis,
-            ttl_s=self.settings.lock_ttl_s,
-            wait_s=self.settings.lock_wait_s,
-            poll_s=self.settings.lock_poll_s,
-            enabled=self.settings.allocation_lock_enabled,
-            drill_pause_s=self.settings.drill_pause_holding_lock_s,
-            outage_wait_s=self.settings.redis_outage_wait_s,
-        )
+    def locks(self) -> ClassLocks | drills.NoLocks:
+        return drills.class_locks(self.redis, self.settings)
+
+    @cached_property
+    def seats(self) -> SeatGuard:
+        return drills.seat_guard(self.settings)
 
     @cached_property
     def channels(self) -> dict[str, Channel]:
@@ -57,14 +58,21 @@ class Runtime:
         )
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(
-            self.engine,
-            pause_before_commit_s=self.settings.drill_pause_before_commit_s,
-            pause_after_commit_s=self.settings.drill_pause_after_commit_s,
-        )
+        return drills.unit_of_work(self.engine, self.settings)
 
     def read_only(self) -> UnitOfWork:
         return UnitOfWork(self.engine, read_only=True)
+
+    def handler_deps(self, dispatch: Callable[[Sequence[StagedDelivery]], None]) -> HandlerDeps:
+        """What commands run with in this process; `dispatch` sends what they staged."""
+        return HandlerDeps(
+            unit_of_work=self.unit_of_work,
+            read_only=self.read_only,
+            locks=self.locks,
+            seats=self.seats,
+            channels=self.settings.channels,
+            dispatch=dispatch,
+        )
 
 
 _current: Runtime | None = None

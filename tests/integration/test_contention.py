@@ -24,8 +24,8 @@ pytestmark = pytest.mark.integration
 
 REQUESTS = 240
 MAX_SEATS = 20
-LOCK_OFF = {"BOOKINGS_ALLOCATION_LOCK_ENABLED": "false"}
-BOTH_OFF = {**LOCK_OFF, "BOOKINGS_SEAT_GUARD_ENABLED": "false"}
+LOCK_OFF = {"BOOKINGS_DRILL_LOCK_OFF": "true"}
+BOTH_OFF = {**LOCK_OFF, "BOOKINGS_DRILL_SEAT_GUARD_OFF": "true"}
 
 
 @contextmanager

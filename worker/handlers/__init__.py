@@ -1,19 +1,11 @@
-"""One function per command or query: (command, *, deps, now) -> result dict."""
+"""Commands and queries, and the one runner that answers a task with them.
 
-from .actions import apply_action
-from .bookings import create_booking
-from .bulk import bulk_create
+A command is `apply(tx, request, now) -> result` plus what it locks (`command.py`); the
+runner (`runner.py`) takes the locks, applies it once under its key in one transaction, maps a
+refusal to its result and dispatches staged notifications; `table.py` routes each task name.
+"""
+
 from .deps import HandlerDeps
-from .reads import get_booking, list_groups
-from .series import cancel_series, create_series
+from .runner import CommandRunner
 
-__all__ = [
-    "HandlerDeps",
-    "apply_action",
-    "bulk_create",
-    "cancel_series",
-    "create_booking",
-    "create_series",
-    "get_booking",
-    "list_groups",
-]
+__all__ = ["CommandRunner", "HandlerDeps"]

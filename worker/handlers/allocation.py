@@ -7,23 +7,21 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping
+from sqlalchemy import RowMapping
 
 from api_client.contract.requests import Person
-from api_client.errors import ConflictError, NotFoundError
 
+from ..domain.errors import ChangedConcurrentlyError, NotFoundError
 from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER
 from ..domain.notifications import notices_for
 from ..domain.seats import ClassSnapshot, check_can_book
 from ..outbox import CommandTx, customer_of, owner_of, stage
 from ..storage import queries
-from ..storage.seat_guard import overwrite_seats_unguarded, take_seats
-from .deps import HandlerDeps
 
 
-def class_for_booking(conn: Connection, class_id: uuid.UUID, deps: HandlerDeps) -> RowMapping:
+def class_for_booking(tx: CommandTx, class_id: uuid.UUID) -> RowMapping:
     """The class, its row locked: this command is ordered after any other on its seats."""
-    klass = queries.read_booking(conn, class_id, for_update=deps.seat_guard_enabled)
+    klass = tx.seats.read_class(tx.connection, class_id)
     if klass is None or klass["graph"] != GROUP_OWNER:
         raise NotFoundError(f"no class with id {class_id}")
     return klass
@@ -45,7 +43,6 @@ def allocate(
     klass: RowMapping,
     seats: int,
     customer: Person,
-    deps: HandlerDeps,
     now: datetime,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Take `seats` (already judged bookable) and write the seat booking; (booking, class after).
@@ -54,11 +51,8 @@ def allocate(
     cannot oversell.
     """
     conn, class_id = tx.connection, klass["id"]
-    if deps.seat_guard_enabled:
-        if not take_seats(conn, class_id, seats, now):
-            _explain_refused_take(conn, class_id, seats, now)
-    else:
-        overwrite_seats_unguarded(conn, class_id, klass["current_seats"] + seats, now)
+    if not tx.seats.take(conn, klass, seats, now):
+        _explain_refused_take(tx, class_id, seats, now)
     values: dict[str, Any] = {
         "id": uuid.uuid4(),
         "graph": CUSTOMER_GRAPH.name,
@@ -78,13 +72,13 @@ def allocate(
     notices = notices_for(
         "create", owner=owner_of(klass), customer=customer_of(values), message=None
     )
-    stage(tx, [(values, notices)], klass=klass_after, channels=deps.channels, now=now)
+    stage(tx, [(values, notices)], klass=klass_after, now=now)
     return values, klass_after
 
 
-def _explain_refused_take(conn: Connection, class_id: uuid.UUID, seats: int, now: datetime) -> None:
+def _explain_refused_take(tx: CommandTx, class_id: uuid.UUID, seats: int, now: datetime) -> None:
     """The guarded update took nothing: say why, from the row as it is now."""
-    klass = queries.read_booking(conn, class_id)
+    klass = queries.read_booking(tx.connection, class_id)
     assert klass is not None
     check_can_book(snapshot_of(klass), seats, now)
-    raise ConflictError("the class changed while seats were being booked; try again")
+    raise ChangedConcurrentlyError("the class changed while seats were being booked; try again")

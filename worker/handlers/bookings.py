@@ -1,4 +1,4 @@
-"""create_booking: a new class, or seats in one."""
+"""Creating a class, and booking seats in one."""
 
 from __future__ import annotations
 
@@ -6,60 +6,25 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
-
 from api_client.contract.durations import parse_duration_s
 from api_client.contract.requests import GroupCustomerBooking, GroupOwnerBooking
 
 from ..domain.graphs import GROUP_OWNER, OWNER_GRAPH
 from ..domain.seats import check_can_book
-from ..outbox import CommandTx, StagedDelivery
+from ..outbox import CommandTx
 from ..presenter import booking_data
 from ..storage import queries
 from .allocation import allocate, class_for_booking, snapshot_of
-from .deps import HandlerDeps
-from .idempotency import Result, apply_once
-from .term import book_term
+from .command import Command, ReadOnly, Result
 
 DETAIL = ("attributes", "related_bookings")
 
 
-def create_booking(
-    key: str, body: GroupOwnerBooking | GroupCustomerBooking, *, deps: HandlerDeps, now: datetime
-) -> Result:
-    request = body.model_dump(mode="json")
-    if isinstance(body, GroupOwnerBooking):
-        return apply_once(
-            deps.unit_of_work,
-            key=key,
-            command="create_class",
-            request=request,
-            now=now,
-            apply=lambda tx: create_class(tx.connection, body, now),
-        )
-    if body.related.series_id is not None:
-        return book_term(key, body, deps=deps, now=now)
-    assert body.related.owner_booking_id is not None
-    staged: list[StagedDelivery] = []
-    with deps.locks.holding(body.related.owner_booking_id):
-        result = apply_once(
-            deps.unit_of_work,
-            key=key,
-            command="book_seats",
-            request=request,
-            now=now,
-            apply=lambda tx: book_seats(tx, body, deps, now),
-            on_commit=staged.extend,
-        )
-    deps.dispatch(staged)  # after the lock is released: others may book meanwhile
-    return result
-
-
-def create_class(conn: Connection, body: GroupOwnerBooking, now: datetime) -> Result:
+def create_class(tx: CommandTx, body: GroupOwnerBooking, now: datetime) -> Result:
     values = class_values(body, start=body.event.start, end=body.event.end, now=now)
-    queries.insert_booking(conn, values)
+    queries.insert_booking(tx.connection, values)
     queries.append_logs(
-        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
+        tx.connection, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
     )
     return {"data": booking_data(values, include=DETAIL)}
 
@@ -98,16 +63,27 @@ def class_values(
     }
 
 
-def book_seats(
-    tx: CommandTx, body: GroupCustomerBooking, deps: HandlerDeps, now: datetime
-) -> Result:
-    assert body.related.owner_booking_id is not None
-    klass = class_for_booking(tx.connection, body.related.owner_booking_id, deps)
+def book_seats(tx: CommandTx, body: GroupCustomerBooking, now: datetime) -> Result:
+    class_id = _class_of(body)
+    klass = class_for_booking(tx, class_id)
     check_can_book(snapshot_of(klass), body.requested_seats, now)
-    values, klass_after = allocate(tx, klass, body.requested_seats, body.customer, deps, now)
+    values, klass_after = allocate(tx, klass, body.requested_seats, body.customer, now)
     data = booking_data(values, klass=klass_after, include=DETAIL, related=[klass_after])
     return {"data": data}
 
 
+def _class_of(body: GroupCustomerBooking) -> uuid.UUID:
+    assert body.related.owner_booking_id is not None, "the contract asks for a class or a series"
+    return body.related.owner_booking_id
+
+
+def _class_to_lock(body: GroupCustomerBooking, _read_only: ReadOnly) -> list[uuid.UUID]:
+    return [_class_of(body)]
+
+
 def _seconds(duration: str | None) -> int | None:
     return None if duration is None else parse_duration_s(duration)
+
+
+CREATE_CLASS = Command("create_class", apply=create_class)
+BOOK_SEATS = Command("book_seats", apply=book_seats, locks=_class_to_lock)

@@ -2,77 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from api_client.contract.requests import BulkCreate, GroupCustomerBooking, GroupOwnerBooking
-from api_client.errors import BookingError
+from api_client.contract.requests import BookingBody, BulkCreate, GroupCustomerBooking
 
-from ..domain.errors import DomainError
-from ..outbox import CommandTx, StagedDelivery
-from ..refusals import refusal_for, result_or_refusal
-from .bookings import book_seats, create_booking, create_class
-from .deps import HandlerDeps
-from .idempotency import Result, apply_once
-
-Item = GroupOwnerBooking | GroupCustomerBooking
+from ..domain.errors import DomainError, InvalidCommandError, ItemRefusedError
+from ..outbox import CommandTx
+from .bookings import BOOK_SEATS, CREATE_CLASS
+from .command import Command, EachAlone, ReadOnly, Result
+from .series_seats import BOOK_TERM
 
 
-def bulk_create(key: str, bulk: BulkCreate, *, deps: HandlerDeps, now: datetime) -> Result:
-    """Each item carries its index in the caller's list. All or nothing: one transaction, one
-    key. Otherwise each item is a command of its own under the key `<key>:<index>`, and the
-    answer lists each outcome in the order given."""
-    items = [(item.index, item.body) for item in bulk.items]
-    if not bulk.all_or_nothing:
-        return {"data": [_alone(f"{key}:{index}", item, deps, now) for index, item in items]}
-    bodies = [item for _index, item in items]
-    classes = [b.related.owner_booking_id for b in bodies if isinstance(b, GroupCustomerBooking)]
-    staged: list[StagedDelivery] = []
-    with deps.locks.holding_all(class_id for class_id in classes if class_id is not None):
-        result = apply_once(
-            deps.unit_of_work,
-            key=key,
-            command="bulk_create",
-            request={"items": [body.model_dump(mode="json") for body in bodies]},
-            now=now,
-            apply=lambda tx: _all(tx, bodies, deps, now),
-            on_commit=staged.extend,
-        )
-    deps.dispatch(staged)
-    return result
+def command_for(body: BookingBody) -> Command[Any]:
+    """What a booking body asks for: a class, seats in one, or seats in a whole series."""
+    if not isinstance(body, GroupCustomerBooking):
+        return CREATE_CLASS
+    return BOOK_TERM if body.related.series_id is not None else BOOK_SEATS
 
 
-def _all(tx: CommandTx, items: Sequence[Item], deps: HandlerDeps, now: datetime) -> Result:
+def command_for_bulk(bulk: BulkCreate) -> Command[BulkCreate] | EachAlone:
+    """All or nothing: one transaction under one key. Otherwise each item is a command of its
+    own under the key `<key>:<index>`, each item carrying its index in the caller's list."""
+    if bulk.all_or_nothing:
+        return BULK_ALL
+    return EachAlone([(item.index, command_for(item.body), item.body) for item in bulk.items])
+
+
+def _all(tx: CommandTx, bulk: BulkCreate, now: datetime) -> Result:
     """Every item in one transaction; the first refusal names its item and undoes the rest."""
     outcomes: list[dict[str, Any]] = []
-    for index, item in enumerate(items):
+    for index, item in enumerate(bulk.items):
         try:
-            outcomes.append(_one(tx, item, deps, now))
+            outcomes.append(_one(tx, item.body, now))
         except DomainError as refusal:
-            raise _of_item(index, refusal_for(refusal)) from None
-        except BookingError as refusal:
-            raise _of_item(index, refusal) from None
+            raise ItemRefusedError(index, refusal) from None
     return {"data": outcomes}
 
 
-def _one(tx: CommandTx, item: Item, deps: HandlerDeps, now: datetime) -> dict[str, Any]:
-    if isinstance(item, GroupOwnerBooking):
-        return create_class(tx.connection, item, now)
-    if item.related.series_id is not None:
-        raise BookingError(
-            "a term booking (related.series_id) cannot be part of a bulk", status=422
+def _one(tx: CommandTx, body: BookingBody, now: datetime) -> Result:
+    command = command_for(body)
+    if command is BOOK_TERM:
+        raise InvalidCommandError(
+            message="a term booking (related.series_id) cannot be part of a bulk"
         )
-    return book_seats(tx, item, deps, now)
+    return command.apply(tx, body, now)
 
 
-def _of_item(index: int, refusal: BookingError) -> BookingError:
-    message = f"item {index} was refused, so nothing was applied: {refusal.message}"
-    errors = None
-    if refusal.errors is not None:
-        errors = {f"items.{index}.{field}": messages for field, messages in refusal.errors.items()}
-    return type(refusal)(message, errors=errors, status=refusal.status)
+def _classes_to_lock(bulk: BulkCreate, _read_only: ReadOnly) -> list[UUID]:
+    return [
+        item.body.related.owner_booking_id
+        for item in bulk.items
+        if isinstance(item.body, GroupCustomerBooking)
+        and item.body.related.owner_booking_id is not None
+    ]
 
 
-def _alone(key: str, item: Item, deps: HandlerDeps, now: datetime) -> dict[str, Any]:
-    return result_or_refusal(lambda: create_booking(key, item, deps=deps, now=now))
+def _items_as_json(bulk: BulkCreate) -> dict[str, Any]:
+    return {"items": [item.body.model_dump(mode="json") for item in bulk.items]}
+
+
+BULK_ALL = Command("bulk_create", apply=_all, locks=_classes_to_lock, fingerprint=_items_as_json)

@@ -1,22 +1,31 @@
-"""What every command handler is given besides its command and `now`."""
+"""What the runner gives every command besides its request and `now`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Protocol
+from uuid import UUID
 
-from ..locks import ClassLocks
 from ..outbox import StagedDelivery
+from ..storage.seat_guard import SeatGuard
 from ..storage.unit_of_work import UnitOfWork
+
+
+class Locks(Protocol):
+    def holding_all(self, class_ids: Iterable[UUID]) -> AbstractContextManager[None]:
+        """The locks of these classes, taken in sorted order, for the block."""
+        ...
 
 
 @dataclass(frozen=True)
 class HandlerDeps:
     unit_of_work: Callable[[], UnitOfWork]
     read_only: Callable[[], UnitOfWork]
-    locks: ClassLocks
-    # Off only in fault drills, to show what the lock alone would (not) protect.
-    seat_guard_enabled: bool = True
+    locks: Locks
+    # How allocations take seats: the guarded statement (drills swap it to show the lock alone).
+    seats: SeatGuard = field(default_factory=SeatGuard)
     # Notification channels each notice is staged for, and who sends staged deliveries.
     channels: tuple[str, ...] = ("log",)
     dispatch: Callable[[Sequence[StagedDelivery]], None] = lambda _staged: None

@@ -2,37 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from sqlalchemy import Connection, RowMapping
 
 from api_client.contract.requests import BookingQuery, GroupsQuery
-from api_client.errors import NotFoundError
 
+from ..domain.errors import NotFoundError
 from ..domain.graphs import GROUP_OWNER
 from ..presenter import booking_data, public_class_data
 from ..storage import queries
 from ..storage.outbox_queries import read_notifications
-from .deps import HandlerDeps
-from .idempotency import Result
+from .command import Query, Result
 
 
-def get_booking(query: BookingQuery, *, deps: HandlerDeps) -> Result:
-    with deps.read_only() as uow:
-        return present_booking(uow.connection, query.booking_id, include=query.include)
-
-
-def list_groups(query: GroupsQuery, *, deps: HandlerDeps) -> Result:
-    with deps.read_only() as uow:
-        rows = queries.read_open_classes(uow.connection, query.start, query.end, query.series_id)
-    return {"data": [public_class_data(row) for row in rows]}
-
-
-def present_booking(conn: Connection, booking_id: object, include: Collection[str]) -> Result:
-    """A booking as get_booking shows it, read inside the caller's transaction."""
-    booking = queries.read_booking(conn, booking_id)  # type: ignore[arg-type]
+def get_booking(conn: Connection, query: BookingQuery) -> Result:
+    """A booking with the includes asked for."""
+    include = query.include
+    booking = queries.read_booking(conn, query.booking_id)
     if booking is None:
-        raise NotFoundError(f"no booking with id {booking_id}")
+        raise NotFoundError(f"no booking with id {query.booking_id}")
     is_class = booking["graph"] == GROUP_OWNER
     klass = booking if is_class else queries.read_booking(conn, booking["owner_booking_id"])
     assert klass is not None, "a seat booking always has its class"
@@ -50,3 +37,12 @@ def present_booking(conn: Connection, booking_id: object, include: Collection[st
         notifications=notifications,
     )
     return {"data": data}
+
+
+def list_groups(conn: Connection, query: GroupsQuery) -> Result:
+    rows = queries.read_open_classes(conn, query.start, query.end, query.series_id)
+    return {"data": [public_class_data(row) for row in rows]}
+
+
+GET_BOOKING = Query(get_booking)
+LIST_GROUPS = Query(list_groups)

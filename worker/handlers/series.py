@@ -7,28 +7,15 @@ from datetime import datetime
 
 from api_client.contract.recurrence import GroupOwnerSeries
 from api_client.contract.requests import ActionRequest, SeriesCancel
-from api_client.errors import NotFoundError
 
+from ..domain.errors import NotFoundError
 from ..domain.recurrence import Occurrence, expand_rule, explicit_starts
 from ..outbox import CommandTx
 from ..presenter import booking_data
 from ..storage import queries
 from .actions import transition
 from .bookings import DETAIL, class_values
-from .deps import HandlerDeps
-from .idempotency import Result, apply_once
-
-
-def create_series(key: str, body: GroupOwnerSeries, *, deps: HandlerDeps, now: datetime) -> Result:
-    occurrences = occurrences_of(body)  # refused before any transaction if the rule is bad
-    return apply_once(
-        deps.unit_of_work,
-        key=key,
-        command="create_series",
-        request=body.model_dump(mode="json"),
-        now=now,
-        apply=lambda tx: _create(tx, body, occurrences, now),
-    )
+from .command import Command, Result
 
 
 def occurrences_of(body: GroupOwnerSeries) -> list[Occurrence]:
@@ -50,9 +37,8 @@ def occurrences_of(body: GroupOwnerSeries) -> list[Occurrence]:
     )
 
 
-def _create(
-    tx: CommandTx, body: GroupOwnerSeries, occurrences: list[Occurrence], now: datetime
-) -> Result:
+def create_series(tx: CommandTx, body: GroupOwnerSeries, now: datetime) -> Result:
+    occurrences = occurrences_of(body)  # a rule that cannot be expanded refuses here
     series_id = uuid.uuid4()
     recurrence = body.recurrence.model_dump(mode="json")
     queries.insert_series(
@@ -80,28 +66,20 @@ def _create(
     return {"data": {"series_id": str(series_id), "bookings": bookings}}
 
 
-def cancel_series(key: str, request: SeriesCancel, *, deps: HandlerDeps, now: datetime) -> Result:
-    return apply_once(
-        deps.unit_of_work,
-        key=key,
-        command="cancel_series",
-        request=request.model_dump(mode="json"),
-        now=now,
-        apply=lambda tx: _cancel(tx, request, deps, now),
-        on_commit=deps.dispatch,
-    )
-
-
-def _cancel(tx: CommandTx, request: SeriesCancel, deps: HandlerDeps, now: datetime) -> Result:
+def cancel_series(tx: CommandTx, request: SeriesCancel, now: datetime) -> Result:
     if not queries.series_exists(tx.connection, request.series_id):
         raise NotFoundError(f"no series with id {request.series_id}")
     class_ids = queries.open_classes_of_series(tx.connection, request.series_id, request.from_)
     for class_id in class_ids:
         cancel = ActionRequest(booking_id=class_id, action="cancel", message=request.message)
-        transition(tx, cancel, deps.channels, now)
+        transition(tx, cancel, now)
     return {
         "data": {
             "series_id": str(request.series_id),
             "cancelled": [str(class_id) for class_id in class_ids],
         }
     }
+
+
+CREATE_SERIES = Command("create_series", apply=create_series)
+CANCEL_SERIES = Command("cancel_series", apply=cancel_series)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, and_, insert, literal, null, select, true, update
 
-from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER
+from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER, State
 from .tables import booking_logs, bookings
 
 
@@ -22,7 +22,7 @@ def lock_classes_to_complete(conn: Connection, cutoff: datetime, limit: int) -> 
         select(bookings.c.id)
         .where(
             bookings.c.graph == GROUP_OWNER,
-            bookings.c.state == "tentative",
+            bookings.c.state == State.TENTATIVE,
             bookings.c.auto_complete == true(),
             bookings.c.ends_at < cutoff,
         )
@@ -46,26 +46,26 @@ def complete_bookings(
     seats_where = and_(
         bookings.c.owner_booking_id.in_(ids),
         bookings.c.graph == GROUP_CUSTOMER,
-        bookings.c.state == "confirmed",
+        bookings.c.state == State.CONFIRMED,
     )
-    classes_where = and_(bookings.c.id.in_(ids), bookings.c.state == "tentative")
-    _log_completion(conn, seats_where, from_state="confirmed", now=now)
+    classes_where = and_(bookings.c.id.in_(ids), bookings.c.state == State.TENTATIVE)
+    _log_completion(conn, seats_where, from_state=State.CONFIRMED, now=now)
     seats = conn.execute(
-        update(bookings).where(seats_where).values(state="completed", updated_at=now)
+        update(bookings).where(seats_where).values(state=State.COMPLETED, updated_at=now)
     )
-    _log_completion(conn, classes_where, from_state="tentative", now=now)
+    _log_completion(conn, classes_where, from_state=State.TENTATIVE, now=now)
     classes = conn.execute(
-        update(bookings).where(classes_where).values(state="completed", updated_at=now)
+        update(bookings).where(classes_where).values(state=State.COMPLETED, updated_at=now)
     )
     return classes.rowcount, seats.rowcount
 
 
-def _log_completion(conn: Connection, where: object, *, from_state: str, now: datetime) -> None:
+def _log_completion(conn: Connection, where: object, *, from_state: State, now: datetime) -> None:
     source = select(
         bookings.c.id,
         literal("complete"),
-        literal(from_state),
-        literal("completed"),
+        literal(from_state.value),
+        literal(State.COMPLETED.value),
         null(),
         literal(now, type_=booking_logs.c.created_at.type),
     ).where(where)  # type: ignore[arg-type]

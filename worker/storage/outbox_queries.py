@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, RowMapping, bindparam, insert, or_, select, update
 
 from .tables import outbox
 
@@ -91,15 +91,16 @@ def due_deliveries(conn: Connection, now: datetime, limit: int) -> list[UUID]:
     return list(conn.execute(query).scalars())
 
 
-def reopen_failed(conn: Connection, booking_id: UUID | None, now: datetime) -> list[UUID]:
-    """Failed deliveries (of one booking, or all) back to pending with a fresh attempt budget."""
+def reopen_failed(conn: Connection, booking_id: UUID | None, now: datetime) -> Sequence[Row[Any]]:
+    """Failed deliveries (of one booking, or all) back to pending with a fresh attempt budget;
+    (id, channel) of each."""
     statement = update(outbox).where(outbox.c.state == "failed")
     if booking_id is not None:
         statement = statement.where(outbox.c.booking_id == booking_id)
     statement = statement.values(
         state="pending", attempts=0, next_attempt_at=now, lease_until=None
-    ).returning(outbox.c.id)
-    return list(conn.execute(statement).scalars())
+    ).returning(outbox.c.id, outbox.c.channel)
+    return conn.execute(statement).all()
 
 
 def read_notifications(conn: Connection, booking_id: UUID) -> Sequence[RowMapping]:

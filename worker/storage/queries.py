@@ -9,7 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, RowMapping, bindparam, delete, func, insert, select, update
 
-from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER
+from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER, SEAT_HOLDING_STATES, State
 from .tables import booking_logs, bookings, command_keys, series
 
 # Statements on the booking path are built once: building one costs about as much CPU as
@@ -96,7 +96,9 @@ def read_open_classes(
     series_id: UUID | None = None,
 ) -> Sequence[RowMapping]:
     """Tentative classes overlapping [start, end) (of one series, if given), by start time."""
-    query = select(bookings).where(bookings.c.graph == GROUP_OWNER, bookings.c.state == "tentative")
+    query = select(bookings).where(
+        bookings.c.graph == GROUP_OWNER, bookings.c.state == State.TENTATIVE
+    )
     if series_id is not None:
         query = query.where(bookings.c.series_id == series_id)
     if start is not None:
@@ -150,7 +152,7 @@ def confirmed_seats_by_class(conn: Connection, class_ids: Iterable[UUID]) -> dic
         select(bookings.c.owner_booking_id, func.coalesce(func.sum(bookings.c.seats), 0))
         .where(
             bookings.c.owner_booking_id.in_(list(class_ids)),
-            bookings.c.state.in_(("confirmed", "completed")),
+            bookings.c.state.in_(SEAT_HOLDING_STATES),
         )
         .group_by(bookings.c.owner_booking_id)
     )
@@ -203,7 +205,7 @@ def open_classes_of_series(
     query = select(bookings.c.id).where(
         bookings.c.series_id == series_id,
         bookings.c.graph == GROUP_OWNER,
-        bookings.c.state == "tentative",
+        bookings.c.state == State.TENTATIVE,
     )
     if starting_from is not None:
         query = query.where(bookings.c.starts_at >= starting_from)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, RowMapping, bindparam, update
 
+from ..domain.graphs import OWNER_GRAPH
+from . import queries
 from .tables import bookings
 
 _TAKE_SEATS = (
     update(bookings)
     .where(
         bookings.c.id == bindparam("class_id"),
-        bookings.c.state == "tentative",
+        bookings.c.state == OWNER_GRAPH.initial_state,  # open classes only
         bookings.c.current_seats + bindparam("seats_taken") <= bookings.c.max_seats,
     )
     .values(
@@ -33,12 +35,13 @@ def take_seats(conn: Connection, class_id: UUID, seats: int, now: datetime) -> b
     return conn.execute(_TAKE_SEATS, parameters).rowcount == 1
 
 
-def overwrite_seats_unguarded(
-    conn: Connection, class_id: UUID, seats_after: int, now: datetime
-) -> None:
-    """Fault drills only: write a seat count computed from an earlier read, as naive code would."""
-    conn.execute(
-        update(bookings)
-        .where(bookings.c.id == class_id)
-        .values(current_seats=seats_after, updated_at=now)
-    )
+class SeatGuard:
+    """How an allocation reads its class and takes seats in it."""
+
+    def read_class(self, conn: Connection, class_id: UUID) -> RowMapping | None:
+        """The class, its row locked: this command is ordered after any other on its seats."""
+        return queries.read_booking(conn, class_id, for_update=True)
+
+    def take(self, conn: Connection, klass: RowMapping, seats: int, now: datetime) -> bool:
+        """Take `seats` from `klass` (as read above); False if the row as it is refuses."""
+        return take_seats(conn, klass["id"], seats, now)

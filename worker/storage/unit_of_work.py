@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction
@@ -16,13 +15,9 @@ class UnitOfWork:
         engine: Engine,
         *,
         read_only: bool = False,
-        pause_before_commit_s: float = 0.0,
-        pause_after_commit_s: float = 0.0,
     ) -> None:
         self._engine = engine
         self._read_only = read_only
-        self._pause_before_commit_s = pause_before_commit_s
-        self._pause_after_commit_s = pause_after_commit_s
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
 
@@ -45,11 +40,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._transaction is not None
-        if self._pause_before_commit_s:
-            time.sleep(self._pause_before_commit_s)
         self._transaction.commit()
-        if self._pause_after_commit_s:
-            time.sleep(self._pause_after_commit_s)
 
     def __exit__(
         self,

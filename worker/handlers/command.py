@@ -1,0 +1,58 @@
+"""What a command is to the runner: apply it inside a transaction, plus what it locks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Connection
+
+from ..outbox import CommandTx
+from ..storage.unit_of_work import UnitOfWork
+
+Request = TypeVar("Request")
+Result = dict[str, Any]
+ReadOnly = Callable[[], UnitOfWork]
+
+
+def _locks_nothing(_request: Any, _read_only: ReadOnly) -> Collection[UUID]:
+    return ()
+
+
+def _as_json(request: Any) -> dict[str, Any]:
+    dumped: dict[str, Any] = request.model_dump(mode="json")
+    return dumped
+
+
+@dataclass(frozen=True)
+class Command(Generic[Request]):
+    """A change applied at most once per idempotency key, in one transaction.
+
+    `apply` decides and writes inside the transaction and returns the result (or raises a
+    DomainError to refuse); `locks` names the classes whose locks are held around it (it may
+    read, in a read-only transaction of its own); `name` and `fingerprint` are recorded with
+    the key, so that a replay of another request under the same key is refused.
+    """
+
+    name: str
+    apply: Callable[[CommandTx, Request, datetime], Result]
+    locks: Callable[[Request, ReadOnly], Collection[UUID]] = _locks_nothing
+    fingerprint: Callable[[Request], dict[str, Any]] = _as_json
+
+
+@dataclass(frozen=True)
+class Query(Generic[Request]):
+    """A read, answered from one read-only transaction."""
+
+    read: Callable[[Connection, Request], Result]
+
+
+@dataclass(frozen=True)
+class EachAlone:
+    """Several commands, each run on its own under the key `<key>:<suffix>`, answered as a
+    list in the order given: (suffix, command, request) each."""
+
+    commands: list[tuple[int, Command[Any], Any]] = field(default_factory=list)

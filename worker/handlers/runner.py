@@ -1,0 +1,112 @@
+"""The one runner of every command: decode, lock, apply once, answer, then dispatch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from api_client.contract.tasks import KEY_FIELD, TASKS, TaskContract
+from api_client.contract.validation import field_errors
+
+from ..domain.errors import DomainError, InvalidCommandError
+from ..outbox import CommandTx, StagedDelivery
+from ..refusals import refusal_result
+from .command import Command, EachAlone, Query, Result
+from .deps import HandlerDeps
+from .idempotency import apply_once
+from .table import ROUTES
+
+
+class CommandRunner:
+    """Runs what a task asks for with this process's deps.
+
+    For a command: take the locks it declares (sorted), apply it once under its idempotency key
+    in one transaction, answer its result or its refusal, and only after the locks are released
+    hand its staged notifications to `dispatch`. Transient refusals (ClassBusyError) are raised
+    for the task to retry later; every other refusal is answered as a result.
+    """
+
+    def __init__(self, deps: HandlerDeps) -> None:
+        self.deps = deps
+
+    def handle(self, task_name: str, kwargs: dict[str, Any], now: datetime) -> Result:
+        """The answer to task `task_name` called with `kwargs`, as its Celery task returns it."""
+        contract = TASKS[task_name]
+        try:
+            request = decode(contract, kwargs)
+            key = _key(contract, kwargs)
+            route = ROUTES[task_name](request)
+            if isinstance(route, Query):
+                return self.read(route, request)
+            if isinstance(route, EachAlone):
+                return {"data": [self.run(c, f"{key}:{i}", r, now) for i, c, r in route.commands]}
+            return self.run(route, key, request, now)
+        except DomainError as refusal:
+            if refusal.transient:
+                raise
+            return refusal_result(refusal)
+
+    def run(self, command: Command[Any], key: str | None, request: Any, now: datetime) -> Result:
+        """One command's result, or its refusal as a result (transient refusals raise)."""
+        try:
+            staged: list[StagedDelivery] = []
+            with self.deps.locks.holding_all(command.locks(request, self.deps.read_only)):
+                result, applied = self._apply(command, key, request, now, staged)
+            if applied:
+                self.deps.dispatch(staged)  # after the locks: others may book meanwhile
+            return result
+        except DomainError as refusal:
+            if refusal.transient:
+                raise
+            return refusal_result(refusal)
+
+    def read(self, query: Query[Any], request: Any) -> Result:
+        with self.deps.read_only() as uow:
+            return query.read(uow.connection, request)
+
+    def _apply(
+        self,
+        command: Command[Any],
+        key: str | None,
+        request: Any,
+        now: datetime,
+        staged: list[StagedDelivery],
+    ) -> tuple[Result, bool]:
+        def in_transaction(connection: Any) -> Result:
+            tx = CommandTx(connection, seats=self.deps.seats, channels=self.deps.channels)
+            result = command.apply(tx, request, now)
+            staged[:] = tx.staged
+            return result
+
+        if key is None:  # a command without a key (retrying notifications): at least once
+            with self.deps.unit_of_work() as uow:
+                result = in_transaction(uow.connection)
+                uow.commit()
+            return result, True
+        return apply_once(
+            self.deps.unit_of_work,
+            key=key,
+            command=command.name,
+            request=command.fingerprint(request),
+            now=now,
+            apply=in_transaction,
+        )
+
+
+def decode(contract: TaskContract[Any], kwargs: dict[str, Any]) -> Any:
+    """The task's request as the contract's model, or InvalidCommandError naming each field."""
+    try:
+        return contract.adapter.validate_python(contract.payload(kwargs))
+    except ValidationError as error:
+        raise InvalidCommandError(field_errors(error)) from None
+
+
+def _key(contract: TaskContract[Any], kwargs: dict[str, Any]) -> str | None:
+    if not contract.keyed:
+        return None
+    key = kwargs.get(KEY_FIELD)
+    if not isinstance(key, str) or not key:
+        raise InvalidCommandError({KEY_FIELD: ["a command needs its idempotency key"]})
+    return key

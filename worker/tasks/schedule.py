@@ -1,0 +1,60 @@
+"""Jobs beat runs on a schedule: completing past classes, sweeping the outbox and old keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..celery_app import app
+from ..completion import complete_past_classes as complete_past_classes_job
+from ..runtime import current_runtime
+from ..storage import outbox_queries
+from ..storage.queries import forget_command_keys
+from .deliveries import dispatch_deliveries
+
+SWEEP_OUTBOX = "bookings.sweep_outbox"
+COMPLETE_PAST_CLASSES = "bookings.complete_past_classes"
+SWEEP_COMMAND_KEYS = "bookings.sweep_command_keys"
+KEY_SWEEP_BATCH = 10_000
+# How many due deliveries one sweep hands out; the next sweep takes the rest.
+SWEEP_LIMIT = 20_000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@app.task(name=SWEEP_OUTBOX)
+def sweep_outbox() -> dict[str, Any]:
+    """Send what a crash or a lost message left pending: the outbox's safety net."""
+    with current_runtime().read_only() as uow:
+        due = outbox_queries.due_deliveries(uow.connection, _now(), SWEEP_LIMIT)
+    dispatch_deliveries(due)
+    return {"dispatched": len(due)}
+
+
+@app.task(name=COMPLETE_PAST_CLASSES)
+def complete_past_classes() -> dict[str, Any]:
+    runtime = current_runtime()
+    report = complete_past_classes_job(
+        runtime.unit_of_work,
+        now=_now(),
+        grace_s=runtime.settings.complete_grace_s,
+        batch=runtime.settings.complete_batch,
+    )
+    return {"classes": report.classes, "seat_bookings": report.seat_bookings}
+
+
+@app.task(name=SWEEP_COMMAND_KEYS)
+def sweep_command_keys() -> dict[str, Any]:
+    """Forget idempotency keys past their retention, a batch per transaction."""
+    runtime = current_runtime()
+    older_than = _now() - timedelta(seconds=runtime.settings.command_key_retention_s)
+    forgotten = 0
+    while True:
+        with runtime.unit_of_work() as uow:
+            batch = forget_command_keys(uow.connection, older_than, KEY_SWEEP_BATCH)
+            uow.commit()
+        forgotten += batch
+        if batch < KEY_SWEEP_BATCH:
+            return {"forgotten": forgotten}
