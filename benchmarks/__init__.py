@@ -1,1 +1,1 @@
-"""Benchmarks on real services: throughput (`run`), lifecycle jobs (`lifecycle`), `series`."""
+"""Benchmarks on real services: throughput (`run`), `gateway`, `lifecycle` jobs and `series`."""
