@@ -5,10 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import signal
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -54,7 +58,8 @@ def http(deployment: Deployment) -> Iterator[TestClient]:
 
 @pytest.fixture
 def impatient(deployment: Deployment) -> Iterator[TestClient]:
-    """A gateway that never waits: every command answers 202 with its job."""
+    """A gateway that does not wait: a command answers 202 with its job unless its result is
+    already stored. Send through it inside `workers_paused` for the 202 to be certain."""
     with (
         deployment.client(subscribe_on_submit=False) as booking_client,
         TestClient(create_app(settings_for(deployment, 0), booking_client)) as test_client,
@@ -149,32 +154,87 @@ def test_a_key_configured_as_its_digest_is_accepted(http: TestClient) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_a_slow_answer_becomes_a_job_to_poll(impatient: TestClient) -> None:
-    submitted = curl_data(impatient, "POST", "/v2/bookings", class_body())
+@contextmanager
+def workers_paused(deployment: Deployment) -> Iterator[None]:
+    """Inside, no task of `deployment` runs: its worker processes are stopped (SIGSTOP).
+
+    A gateway answers 202 only when the result is not stored yet, so a test of the 202 must not
+    let a worker answer before the gateway does, however slow the test's own threads are. The
+    main processes are stopped first, so that none fetches a task or starts a pool process.
+    """
+    stopped: list[int] = []
+    try:
+        stop(stopped, [process.pid for process in deployment.processes])
+        stop(stopped, deployment.worker_pids())
+        yield
+    finally:
+        for pid in reversed(stopped):
+            os.kill(pid, signal.SIGCONT)
+
+
+def stop(stopped: list[int], pids: list[int]) -> None:
+    """SIGSTOP `pids`, noting each in `stopped`, and return once all of them have stopped."""
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+        stopped.append(pid)
+    for pid in pids:
+        wait_until_stopped(pid)
+
+
+def wait_until_stopped(pid: int, timeout_s: float = 10) -> None:
+    """Return once every thread of `pid` is in the stopped state (SIGSTOP is asynchronous)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        states = [
+            stat.read_text().rpartition(")")[2].split()[0]
+            for stat in Path(f"/proc/{pid}/task").glob("*/stat")
+        ]
+        if states and all(state in ("T", "t") for state in states):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"worker process {pid} did not stop within {timeout_s} s")
+
+
+def submitted_as_job(http: TestClient, method: str, path: str, body: Any) -> httpx.Response:
+    """Send a command while no worker runs: it must answer 202 and its job must be pending."""
+    submitted = curl_data(http, method, path, body)
     assert submitted.status_code == 202, submitted.text
     job_id = submitted.json()["data"]["job_id"]
     assert submitted.headers["Location"] == f"/v2/jobs/{job_id}"
+    pending = http.get(submitted.headers["Location"])
+    assert pending.status_code == 202, pending.text
+    assert pending.json() == {"data": {"job_id": job_id, "state": "pending"}}
+    return submitted
+
+
+def test_a_slow_answer_becomes_a_job_to_poll(impatient: TestClient, deployment: Deployment) -> None:
+    with workers_paused(deployment):
+        submitted = submitted_as_job(impatient, "POST", "/v2/bookings", class_body())
 
     result = poll(impatient, submitted.headers["Location"])
     assert result.json()["data"]["graph"] == "group_owner"
 
-    refused = curl_data(impatient, "PUT", f"/v2/bookings/{uuid.uuid4()}/cancel", {})
-    assert refused.status_code == 202
+    with workers_paused(deployment):
+        refused = submitted_as_job(impatient, "PUT", f"/v2/bookings/{uuid.uuid4()}/cancel", {})
     missing = poll(impatient, refused.headers["Location"], expected=404)
     assert set(missing.json()) == {"error"}
 
 
-def test_bulk_and_series_commands_become_jobs_too(impatient: TestClient) -> None:
-    bulk = curl_data(impatient, "POST", "/v2/bookings/bulk", {"bookings": [class_body()]})
-    assert bulk.status_code == 202, bulk.text
+def test_bulk_and_series_commands_become_jobs_too(
+    impatient: TestClient, deployment: Deployment
+) -> None:
+    with workers_paused(deployment):
+        bulk = submitted_as_job(
+            impatient, "POST", "/v2/bookings/bulk", {"bookings": [class_body()]}
+        )
     assert poll(impatient, bulk.headers["Location"]).json()["data"][0]["data"]["graph"] == (
         "group_owner"
     )
 
     series = class_body()
     series["recurrence"] = {"rrule": "FREQ=WEEKLY;COUNT=2", "timezone": "UTC"}
-    created = curl_data(impatient, "POST", "/v2/bookings/recurring", series)
-    assert created.status_code == 202, created.text
+    with workers_paused(deployment):
+        created = submitted_as_job(impatient, "POST", "/v2/bookings/recurring", series)
     assert len(poll(impatient, created.headers["Location"]).json()["data"]["bookings"]) == 2
 
 

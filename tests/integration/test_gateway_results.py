@@ -48,7 +48,12 @@ def test_a_result_published_before_its_request_waits_is_kept_for_it(
 ) -> None:
     async def scenario(watcher: ResultWatcher) -> bytes | None:
         publish(redis_server, f"{PREFIX}early", b"answer", store=False)
-        await asyncio.sleep(0.2)  # the listener takes it before anyone waits
+        # The listener takes it before anyone waits: wait for that rather than for a guessed
+        # time, else a slow listener would hand it over to the waiting request instead.
+        deadline = asyncio.get_running_loop().time() + 10
+        while f"{PREFIX}early" not in watcher._unclaimed:
+            assert asyncio.get_running_loop().time() < deadline, "the listener never took it"
+            await asyncio.sleep(0.01)
         return await watcher.wait(f"{PREFIX}early", 1.0)
 
     assert asyncio.run(watching(redis_server, scenario)) == b"answer"
