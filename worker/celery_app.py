@@ -9,6 +9,7 @@ from celery.signals import worker_init, worker_process_init
 
 from api_client.contract import tasks as task_names
 
+from .broker import TRANSPORT as REDIS_TRANSPORT
 from .config import get_settings, settings_or_exit
 from .storage.engine import dispose_all, engine_for, forget_inherited_engines
 from .storage.migrate import upgrade_to_head
@@ -17,6 +18,11 @@ from .storage.migrate import upgrade_to_head
 def create_app() -> Celery:
     settings = settings_or_exit()
     app = Celery("group-bookings", broker=settings.redis_url_str, backend=settings.redis_url_str)
+    if settings.redis_url.scheme == "redis":
+        # kombu's Redis transport with a channel that outlives its collected connection, so a
+        # Redis restart cannot stop the worker (worker/broker.py). rediss:// keeps kombu's own,
+        # which sets up TLS from the scheme.
+        app.conf.broker_transport = REDIS_TRANSPORT
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
