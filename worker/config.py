@@ -17,6 +17,11 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+# The settings that cap a countdown the worker schedules (Celery retries, notification retries),
+# and how much of the visibility timeout such a countdown may take.
+COUNTDOWN_CAPS = ("retry_cap_s", "delivery_retry_cap_s")
+COUNTDOWN_SHARE = 0.5
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOOKINGS_", extra="ignore")
@@ -37,6 +42,7 @@ class Settings(BaseSettings):
     # How long an allocation waits for an unreachable Redis (a restart) before retrying later.
     redis_outage_wait_s: float = Field(default=30.0, ge=0)
     retry_base_s: float = Field(default=0.1, gt=0)
+    # The longest countdown of a command's retry (lock busy, database or Redis away).
     retry_cap_s: float = Field(default=5.0, gt=0)
     # Retries after a lost database connection, a deadlock or a serialization failure.
     db_retries: int = Field(default=5, ge=0)
@@ -55,8 +61,17 @@ class Settings(BaseSettings):
     drill_pause_holding_lock_s: float = Field(default=0.0, ge=0)
 
     # A message a worker took but did not ack returns to the queue after this long if that
-    # worker vanished with it (its parent died too). Longer than any task may run.
-    visibility_timeout_s: int = Field(default=3600, gt=0)
+    # worker vanished with it (its main process died too, or lost it in a Redis restart). Sized
+    # to the commands: they take milliseconds, and at most about a minute when one waits out a
+    # Redis restart (BOOKINGS_REDIS_OUTAGE_WAIT_S) or a busy class lock. So a vanished worker's
+    # commands wait about two minutes, not an hour. The trade-off: a task still running when
+    # its timeout passes (a notification chunk against a slow webhook) is delivered again and
+    # runs twice; that is harmless, because the idempotency key applies a command once and the
+    # delivery lease keeps a notification from being sent twice.
+    # Every countdown the worker schedules must stay well under it (_countdowns_fit below):
+    # Redis holds a message with a countdown as unacked until it is due, and restores it to
+    # the queue (a duplicate) if it is not acked within the timeout.
+    visibility_timeout_s: int = Field(default=120, gt=0)
     # How often each worker sweeps for such messages. kombu's default sweep runs only every
     # tenth tick of 10 s; ours scans on every tick.
     unacked_restore_interval_s: int = Field(default=10, gt=0)
@@ -89,7 +104,10 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = Field(default=10.0, gt=0)
     delivery_attempts: int = Field(default=8, ge=1)
     delivery_retry_base_s: float = Field(default=2.0, gt=0)
-    delivery_retry_cap_s: float = Field(default=600.0, gt=0)
+    # The longest countdown of a notification's retry; each retry is a task sent with this
+    # countdown, so it stays well under the visibility timeout. A row whose retry task is lost
+    # is sent by the outbox sweep (every BOOKINGS_OUTBOX_SWEEP_EVERY_S) once it is due.
+    delivery_retry_cap_s: float = Field(default=60.0, gt=0)
     # A worker that claimed deliveries and died gives them up after this long; longer than one
     # chunk can take (chunk size x webhook timeout).
     delivery_lease_s: float = Field(default=300.0, gt=0)
@@ -118,6 +136,19 @@ class Settings(BaseSettings):
         if starttls not in ("true", "false", "1", "0"):
             raise ValueError("starttls must be true or false")
         return url
+
+    @model_validator(mode="after")
+    def _countdowns_fit(self) -> Settings:
+        """Every countdown cap well under the visibility timeout: at most half of it."""
+        for name in COUNTDOWN_CAPS:
+            cap_s = getattr(self, name)
+            if cap_s > self.visibility_timeout_s * COUNTDOWN_SHARE:
+                raise ValueError(
+                    f"BOOKINGS_{name.upper()} ({cap_s:g} s) must be at most half of "
+                    f"BOOKINGS_VISIBILITY_TIMEOUT_S ({self.visibility_timeout_s} s): a task "
+                    "scheduled further out is handed out again before it is due"
+                )
+        return self
 
     @model_validator(mode="after")
     def _channels_have_their_settings(self) -> Settings:

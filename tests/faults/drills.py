@@ -250,7 +250,12 @@ DRILLS: dict[str, Drill] = {
         Drill(
             "redelivery",
             "visibility timeout of 1 s under commands that take 1.5 s: duplicate deliveries",
-            settings={"BOOKINGS_VISIBILITY_TIMEOUT_S": "1"},
+            # Countdowns at most half the timeout (worker/config.py refuses longer ones).
+            settings={
+                "BOOKINGS_VISIBILITY_TIMEOUT_S": "1",
+                "BOOKINGS_RETRY_CAP_S": "0.5",
+                "BOOKINGS_DELIVERY_RETRY_CAP_S": "0.5",
+            },
             slow_worker_commit_s=REDELIVERY_COMMIT_S,
             counts_redeliveries=True,
         ),
@@ -259,7 +264,11 @@ DRILLS: dict[str, Drill] = {
         Drill(
             "all-together",
             "every fault above in one run",
-            settings={"BOOKINGS_VISIBILITY_TIMEOUT_S": "3"},
+            settings={
+                "BOOKINGS_VISIBILITY_TIMEOUT_S": "3",
+                "BOOKINGS_RETRY_CAP_S": "1.5",
+                "BOOKINGS_DELIVERY_RETRY_CAP_S": "1.5",
+            },
             slow_worker_commit_s=SLOW_COMMIT_S,
             stale_worker=True,
             beats=2,

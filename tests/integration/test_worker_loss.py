@@ -109,6 +109,9 @@ def test_a_whole_worker_killed_mid_task_hands_its_message_to_another_after_the_v
     drill = {
         "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": "1.5",
         "BOOKINGS_VISIBILITY_TIMEOUT_S": "3",
+        # Countdowns at most half the timeout (worker/config.py refuses longer ones).
+        "BOOKINGS_RETRY_CAP_S": "1.5",
+        "BOOKINGS_DELIVERY_RETRY_CAP_S": "1.5",
         "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
     }
     with fresh_database(backend, workdir) as database_url:

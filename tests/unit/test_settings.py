@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from worker.config import Settings
+from worker.config import COUNTDOWN_CAPS, COUNTDOWN_SHARE, Settings, get_settings, settings_or_exit
 
 WEBHOOK = {"webhook_url": "https://hooks.studio.example/bookings", "webhook_secret": "s3cret"}
 SMTP = {"smtp_url": "smtp://user:secret@mail.studio.example:587?starttls=true"}
@@ -108,3 +108,41 @@ def test_the_settings_read_their_bookings_environment_variables(
     monkeypatch.setenv("BOOKINGS_NOTIFICATION_CHANNELS", "log")
 
     assert settings(**WEBHOOK).channels == ("log",)
+
+
+# Countdowns and the visibility timeout (issue 16) ------------------------------------------
+
+
+def test_the_default_visibility_timeout_is_minutes_not_an_hour() -> None:
+    assert 60 <= settings().visibility_timeout_s <= 300
+
+
+@pytest.mark.parametrize("cap", COUNTDOWN_CAPS)
+def test_every_default_countdown_cap_is_well_under_the_visibility_timeout(cap: str) -> None:
+    defaults = settings()
+    assert getattr(defaults, cap) <= defaults.visibility_timeout_s * COUNTDOWN_SHARE
+
+
+def test_the_drills_short_visibility_timeout_is_accepted_with_their_countdowns() -> None:
+    """tests/faults/runner.py's base settings: a 10 s timeout, notification retries of 2 s."""
+    drills = settings(visibility_timeout_s=10, delivery_retry_cap_s=2)
+    assert drills.retry_cap_s <= 10 * COUNTDOWN_SHARE
+
+
+@pytest.mark.parametrize("cap", COUNTDOWN_CAPS)
+def test_a_countdown_cap_not_well_under_the_visibility_timeout_is_refused(cap: str) -> None:
+    with pytest.raises(ValidationError, match=f"BOOKINGS_{cap.upper()}.*VISIBILITY_TIMEOUT_S"):
+        settings(visibility_timeout_s=120, **{cap: 61})
+
+
+def test_a_process_starting_with_such_settings_exits_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BOOKINGS_VISIBILITY_TIMEOUT_S", "3600")
+    monkeypatch.setenv("BOOKINGS_DELIVERY_RETRY_CAP_S", "3600")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit, match="BOOKINGS_DELIVERY_RETRY_CAP_S"):
+            settings_or_exit()
+    finally:
+        get_settings.cache_clear()
