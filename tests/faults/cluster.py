@@ -60,6 +60,7 @@ class Cluster:
     # Restarts of processes that exited on their own, as a supervisor (systemd, Compose's
     # restart policy) would: a Celery worker can exit on a broker error it cannot recover from.
     restarts: list[str] = field(default_factory=list)
+    worker_exits: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -98,6 +99,7 @@ class Cluster:
                     if instance.alive():
                         continue
                     self.restarts.append(f"{name} exited with {instance.process.returncode}")
+                    self.worker_exits += not name.startswith("beat")
                     self.instances[name] = self._launch(name, instance.command, instance.env)
 
     def stop_all(self) -> None:

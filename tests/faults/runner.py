@@ -72,6 +72,14 @@ class DrillReport:
     latencies_ms: list[float] = field(default_factory=list)
     load_s: float = 0.0
     expects_faults: bool = True
+    # Worker instances that exited on their own and were started again by the supervisor (a
+    # drill's own kills are not counted).
+    worker_exits: int = 0
+
+    @property
+    def longest_answer_s(self) -> float:
+        """The longest a caller waited from its first send to its answer, resends included."""
+        return max(self.latencies_ms, default=0.0) / 1000
 
     @property
     def per_second(self) -> float:
@@ -141,6 +149,7 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
             logs = {name: i.log_path for name, i in cluster.instances.items()}
             cluster.stop_all()
             restarts = [f"supervisor restarted {what}" for what in cluster.restarts]
+            worker_exits = cluster.worker_exits
             journal = read_journal(workdir)
             findings = check_everything(cluster.database_url, journal, receiver)
     finally:
@@ -162,6 +171,7 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         latencies_ms=[told.latency_ms for told in read_journal(workdir, callers_only=True)],
         load_s=load_s,
         expects_faults=drill.expects_faults,
+        worker_exits=worker_exits,
     )
 
 
