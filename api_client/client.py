@@ -18,6 +18,7 @@ from .contract.requests import CommandEnvelope
 from .contract.tasks import BOOKING_BODY, KEY_FIELD, TASKS
 from .contract.validation import validate
 from .errors import BookingError, InvalidRequestError, ResultTimeoutError, WorkerFailureError
+from .redis_urls import master_name, transport_options
 from .result_backend import key_read_backend_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
@@ -90,8 +91,13 @@ class BookingClient:
         *,
         timeout_s: float = 30.0,
         subscribe_on_submit: bool = True,
+        redis_master_name: str | None = None,
     ) -> None:
         """A client of the workers behind `redis_url` (BOOKINGS_REDIS_URL by default).
+
+        `redis_url` may name Redis Sentinel (`sentinel://host:port;sentinel://...`); the master
+        asked for is `redis_master_name`, else BOOKINGS_REDIS_MASTER_NAME, else "mymaster"
+        (api_client/redis_urls.py).
 
         `subscribe_on_submit=False` is for callers that wait for results on their own (reading
         `PendingResult.result_key`, as the gateway does): submitting then sends the task only.
@@ -102,12 +108,15 @@ class BookingClient:
         self._app = Celery(
             "group-bookings-client", broker=url, backend=backend, set_as_current=False
         )
+        options = transport_options(url, master_name(redis_master_name))
         self._app.conf.update(
             task_serializer="json",
             result_serializer="json",
             accept_content=["json"],
             task_default_queue=tasks.QUEUE,
             broker_connection_retry_on_startup=True,
+            broker_transport_options=options,
+            result_backend_transport_options=options,
         )
 
     @property

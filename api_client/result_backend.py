@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery.backends.redis import RedisBackend
+from celery.backends.redis import RedisBackend, SentinelBackend
+
+from .redis_urls import is_sentinel_url
 
 
 class KeyReadRedisBackend(RedisBackend):  # type: ignore[misc]
@@ -20,6 +22,14 @@ class KeyReadRedisBackend(RedisBackend):  # type: ignore[misc]
         return None
 
 
+class KeyReadSentinelBackend(SentinelBackend):  # type: ignore[misc]
+    """KeyReadRedisBackend for a Redis found through Sentinel (`sentinel://...`)."""
+
+    def on_task_call(self, producer: Any, task_id: str) -> None:
+        return None
+
+
 def key_read_backend_url(redis_url: str) -> str:
     """The result backend URL naming this class; Celery reads `<class>+redis://...`."""
-    return f"{__name__}:{KeyReadRedisBackend.__name__}+{redis_url}"
+    backend = KeyReadSentinelBackend if is_sentinel_url(redis_url) else KeyReadRedisBackend
+    return f"{__name__}:{backend.__name__}+{redis_url}"

@@ -27,8 +27,14 @@ def create_app(
     settings = settings or GatewaySettings()
     digests = settings.api_key_digests()
     # Results are awaited on the watcher's subscription, so sending subscribes to nothing.
-    booking_client = client or BookingClient(settings.redis_url, subscribe_on_submit=False)
-    watcher = ResultWatcher(settings.redis_url, booking_client.result_key_prefix)
+    booking_client = client or BookingClient(
+        settings.redis_url,
+        subscribe_on_submit=False,
+        redis_master_name=settings.redis_master_name,
+    )
+    watcher = ResultWatcher(
+        settings.redis_url, booking_client.result_key_prefix, settings.redis_master_name
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

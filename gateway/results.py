@@ -20,8 +20,9 @@ import logging
 import time
 from collections import OrderedDict
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+
+from api_client.redis_urls import DEFAULT_MASTER_NAME, async_redis_client
 
 CHECK_S = 0.5
 LISTEN_TIMEOUT_S = 1.0
@@ -35,8 +36,12 @@ log = logging.getLogger(__name__)
 class ResultWatcher:
     """Awaits result keys: `await watcher.wait(key, timeout_s)` gives the stored bytes or None."""
 
-    def __init__(self, redis_url: str, key_prefix: str) -> None:
-        self._redis = aioredis.Redis.from_url(redis_url)
+    def __init__(
+        self, redis_url: str, key_prefix: str, master_name: str = DEFAULT_MASTER_NAME
+    ) -> None:
+        # Through Sentinel (redis.asyncio.sentinel), the subscription's reconnect after a
+        # failover asks the sentinels for the new master and subscribes there again.
+        self._redis = async_redis_client(redis_url, master_name)
         self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._pattern = f"{key_prefix}*"
         self._waiting: dict[str, asyncio.Future[bytes]] = {}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api_client.redis_urls import DEFAULT_MASTER_NAME, check_redis_url
 
 DIGEST_PREFIX = "sha256:"
 
@@ -36,15 +38,23 @@ def parse_api_keys(text: str) -> tuple[bytes, ...]:
 
 
 class GatewaySettings(BaseSettings):
-    """BOOKINGS_REDIS_URL, BOOKINGS_API_KEYS and BOOKINGS_WAIT_S."""
+    """BOOKINGS_REDIS_URL (and _MASTER_NAME), BOOKINGS_API_KEYS and BOOKINGS_WAIT_S."""
 
     model_config = SettingsConfigDict(env_prefix="BOOKINGS_", extra="ignore")
 
+    # A Redis URL, or sentinel://host:port;sentinel://... with the master's name
+    # (api_client/redis_urls.py), as the workers are given.
     redis_url: str = "redis://localhost:6379/0"
+    redis_master_name: str = Field(default=DEFAULT_MASTER_NAME, min_length=1)
     # Kept secret so that a printed settings object never shows a key.
     api_keys: SecretStr = SecretStr("")
     # How long a command's request waits for the worker before answering 202 with a job.
     wait_s: float = Field(default=10.0, ge=0)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _usable_redis(cls, url: str) -> str:
+        return check_redis_url(url)
 
     def api_key_digests(self) -> tuple[bytes, ...]:
         return parse_api_keys(self.api_keys.get_secret_value())

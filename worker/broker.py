@@ -27,6 +27,7 @@ tests/integration/test_broker_restart.py reproduces the failing sequence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import redis
@@ -42,7 +43,8 @@ class Channel(kombu_redis.Channel):
 
     def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
         transport = self.connection
-        if transport is not None and transport.client is not None:
+        knows_client = transport is not None and transport.client is not None
+        if knows_client and not isinstance(transport, _RememberedTransport):
             params: dict[str, Any] = super()._connparams(asynchronous)  # type: ignore[no-untyped-call]
             self._remembered_connparams[asynchronous] = dict(params)
             return params
@@ -55,9 +57,64 @@ class Channel(kombu_redis.Channel):
         return dict(remembered)
 
 
+class SentinelChannel(Channel, kombu_redis.SentinelChannel):
+    """The same for a Redis found through Sentinel (`sentinel://...`), where a failover is a
+    broker restart as the worker sees it.
+
+    Besides the connection parameters, kombu's Sentinel channel reads the sentinels' addresses
+    from the transport's client (`self.connection.client.alt`) each time it builds a pool, so
+    the same collected connection fails there too. This channel remembers the addresses as
+    well, and while the transport has forgotten them builds its pool from a stand-in holding
+    them: kombu's own code then finds the new master through the remembered sentinels.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._remembered_client: _RememberedClient | None = None
+        self._remembered_default_port = kombu_redis.SentinelTransport.default_port
+        super().__init__(*args, **kwargs)
+
+    def _sentinel_managed_pool(self, asynchronous: bool = False) -> Any:
+        transport = self.connection
+        if transport is not None and transport.client is not None:
+            self._remembered_client = _RememberedClient(list(transport.client.alt))
+            self._remembered_default_port = transport.default_port
+            return super()._sentinel_managed_pool(asynchronous)  # type: ignore[no-untyped-call]
+        if self._remembered_client is None:
+            raise redis.exceptions.ConnectionError(
+                "the broker connection of this channel was closed"
+            )
+        forgotten = self.connection
+        stand_in = _RememberedTransport(self._remembered_client, self._remembered_default_port)
+        self.connection = stand_in
+        try:
+            return super()._sentinel_managed_pool(asynchronous)  # type: ignore[no-untyped-call]
+        finally:
+            self.connection = forgotten
+
+
+@dataclass(frozen=True)
+class _RememberedClient:
+    """What kombu's Sentinel channel reads of its kombu Connection: the sentinel URLs."""
+
+    alt: list[str]
+
+
+@dataclass(frozen=True)
+class _RememberedTransport:
+    """What kombu's Sentinel channel reads of its transport while building a pool."""
+
+    client: _RememberedClient
+    default_port: int
+
+
 class Transport(kombu_redis.Transport):
     Channel = Channel
 
 
+class SentinelTransport(kombu_redis.SentinelTransport):
+    Channel = SentinelChannel
+
+
 # What `broker_transport` names (worker/celery_app.py).
 TRANSPORT = f"{__name__}:Transport"
+SENTINEL_TRANSPORT = f"{__name__}:SentinelTransport"

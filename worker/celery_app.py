@@ -8,7 +8,9 @@ from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
 from api_client.contract import tasks as task_names
+from api_client.redis_urls import transport_options
 
+from .broker import SENTINEL_TRANSPORT
 from .broker import TRANSPORT as REDIS_TRANSPORT
 from .config import get_settings, settings_or_exit
 from .storage.engine import dispose_all, engine_for, forget_inherited_engines
@@ -17,12 +19,16 @@ from .storage.migrate import upgrade_to_head
 
 def create_app() -> Celery:
     settings = settings_or_exit()
-    app = Celery("group-bookings", broker=settings.redis_url_str, backend=settings.redis_url_str)
-    if settings.redis_url.scheme == "redis":
-        # kombu's Redis transport with a channel that outlives its collected connection, so a
-        # Redis restart cannot stop the worker (worker/broker.py). rediss:// keeps kombu's own,
-        # which sets up TLS from the scheme.
+    app = Celery("group-bookings", broker=settings.redis_url, backend=settings.redis_url)
+    # kombu's Redis (or Sentinel) transport with a channel that outlives its collected
+    # connection, so a Redis restart or failover cannot stop the worker (worker/broker.py).
+    # rediss:// and unix:// keep kombu's own, which sets up TLS or the socket from the scheme.
+    if settings.redis_is_sentinel:
+        app.conf.broker_transport = SENTINEL_TRANSPORT
+    elif settings.redis_url.lower().startswith("redis://"):
         app.conf.broker_transport = REDIS_TRANSPORT
+    # Sentinel: the master's name and the sentinels' timeouts (nothing for a plain Redis).
+    sentinel_options = transport_options(settings.redis_url, settings.redis_master_name)
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
@@ -38,7 +44,9 @@ def create_app() -> Celery:
             "visibility_timeout": settings.visibility_timeout_s,
             "unacked_restore_interval": settings.unacked_restore_interval_s,
             "unacked_restore_throttle": 1,
+            **sentinel_options,
         },
+        result_backend_transport_options=sentinel_options,
         result_expires=settings.result_expires_s,
         # A result that cannot be stored because Redis is restarting is stored once it is
         # back: otherwise Celery records the task as failed although its command committed,

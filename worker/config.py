@@ -8,7 +8,6 @@ from pydantic import (
     AnyUrl,
     Field,
     HttpUrl,
-    RedisDsn,
     SecretStr,
     ValidationError,
     field_validator,
@@ -16,6 +15,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+
+from api_client.redis_urls import DEFAULT_MASTER_NAME, check_redis_url, is_sentinel_url
 
 # The settings that cap a countdown the worker schedules (Celery retries, notification retries),
 # and how much of the visibility timeout such a countdown may take.
@@ -26,8 +27,11 @@ COUNTDOWN_SHARE = 0.5
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOOKINGS_", extra="ignore")
 
-    # One Redis serves as broker, result backend and lock server.
-    redis_url: RedisDsn = Field(default=RedisDsn("redis://localhost:6379/0"))
+    # One Redis serves as broker, result backend and lock server: redis://host:port/db, or the
+    # sentinels of a Redis that fails over, sentinel://host:port;sentinel://host:port;... with
+    # the master they are asked for in redis_master_name (api_client/redis_urls.py).
+    redis_url: str = "redis://localhost:6379/0"
+    redis_master_name: str = Field(default=DEFAULT_MASTER_NAME, min_length=1)
     database_url: str = "sqlite:///group_bookings.sqlite3"
 
     # The class lock must outlive one allocation transaction (milliseconds) by far, yet expire
@@ -114,6 +118,11 @@ class Settings(BaseSettings):
     fanout_chunk: int = Field(default=50, ge=1)
     outbox_sweep_every_s: float = Field(default=30, gt=0)
 
+    @field_validator("redis_url")
+    @classmethod
+    def _usable_redis(cls, url: str) -> str:
+        return check_redis_url(url)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -175,7 +184,11 @@ class Settings(BaseSettings):
 
     @property
     def redis_url_str(self) -> str:
-        return str(self.redis_url)
+        return self.redis_url
+
+    @property
+    def redis_is_sentinel(self) -> bool:
+        return is_sentinel_url(self.redis_url)
 
 
 @lru_cache(maxsize=1)

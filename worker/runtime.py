@@ -10,6 +10,8 @@ from functools import cached_property
 from redis import Redis
 from sqlalchemy import Engine
 
+from api_client.redis_urls import redis_client
+
 from . import drills
 from .channels import Channel, build_channels
 from .config import Settings, get_settings
@@ -33,7 +35,9 @@ class Runtime:
 
     @cached_property
     def redis(self) -> Redis:
-        return Redis.from_url(self.settings.redis_url_str)
+        """The locks' Redis: through Sentinel (redis-py's `master_for`) each new connection
+        asks where the master is, so the locks follow a failover."""
+        return redis_client(self.settings.redis_url, self.settings.redis_master_name)
 
     @cached_property
     def locks(self) -> ClassLocks | drills.NoLocks:
