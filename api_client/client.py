@@ -18,7 +18,7 @@ from .contract.requests import CommandEnvelope
 from .contract.tasks import BOOKING_BODY, KEY_FIELD, TASKS
 from .contract.validation import validate
 from .errors import BookingError, InvalidRequestError, ResultTimeoutError, WorkerFailureError
-from .redis_urls import master_name, transport_options
+from .redis_urls import celery_url, master_name, transport_options
 from .result_backend import key_read_backend_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
@@ -102,7 +102,7 @@ class BookingClient:
         `subscribe_on_submit=False` is for callers that wait for results on their own (reading
         `PendingResult.result_key`, as the gateway does): submitting then sends the task only.
         """
-        url = redis_url or os.environ.get("BOOKINGS_REDIS_URL") or DEFAULT_REDIS_URL
+        url = celery_url(redis_url or os.environ.get("BOOKINGS_REDIS_URL") or DEFAULT_REDIS_URL)
         self.timeout_s = timeout_s
         backend = url if subscribe_on_submit else key_read_backend_url(url)
         self._app = Celery(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import redis
 from redis.sentinel import Sentinel
@@ -118,6 +118,26 @@ def check_redis_url(url: str, name: str = DEFAULT_MASTER_NAME) -> str:
     return url
 
 
+def celery_url(url: str) -> str:
+    """`url` as kombu's broker and Celery's result backend are given it.
+
+    For Sentinel every address carries the database and the credentials: kombu reads them from
+    the address it tries now, and moves on to the next one when a connection fails, so a
+    database named on the first address alone would be forgotten after the first failure.
+    """
+    if not is_sentinel_url(url):
+        return url
+    target = parse_sentinel_url(url)
+    credentials = ""
+    if target.username is not None or target.password is not None:
+        credentials = f"{quote(target.username or '', safe='')}:"
+        credentials += f"{quote(target.password or '', safe='')}@"
+    return SEPARATOR.join(
+        f"{SENTINEL_SCHEME}://{credentials}{_host(host)}:{port}/{target.db}"
+        for host, port in target.sentinels
+    )
+
+
 def transport_options(url: str, name: str) -> dict[str, Any]:
     """What kombu's broker and Celery's result backend need besides the URL to find the
     master: nothing for a plain Redis, the master name and sentinel timeouts for Sentinel."""
@@ -155,6 +175,10 @@ def async_redis_client(url: str, name: str, **kwargs: Any) -> aioredis.Redis:
         target.master_name, **target.master_kwargs(), **kwargs
     )
     return client
+
+
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def _unquoted(part: str | None) -> str | None:

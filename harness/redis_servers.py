@@ -27,6 +27,8 @@ class RedisServer:
     directory: Path
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     restarts: int = 0
+    # More redis-server options, e.g. ("--replicaof", host, port) for a replica.
+    extra_args: tuple[str, ...] = ()
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
@@ -38,7 +40,7 @@ class RedisServer:
         command = [
             executable, "--bind", "127.0.0.1", "--port", str(self.port),
             "--dir", str(self.directory), "--appendonly", "yes", "--appendfsync", "always",
-            "--save", "", "--logfile", str(self.directory / "redis.log"),
+            "--save", "", "--logfile", str(self.directory / "redis.log"), *self.extra_args,
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         self._wait_until_answering()
@@ -47,6 +49,13 @@ class RedisServer:
         """A clean shutdown (SIGTERM): Redis writes what it has and exits."""
         if self.process is not None:
             stop_processes([self.process], STOP_TIMEOUT_S)
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: gone at once, with whatever it had not yet sent to its replicas."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
         self.process = None
 
     def restart(self, down_s: float = 0.0) -> None:

@@ -8,7 +8,7 @@ from celery import Celery
 from celery.signals import worker_init, worker_process_init
 
 from api_client.contract import tasks as task_names
-from api_client.redis_urls import transport_options
+from api_client.redis_urls import celery_url, transport_options
 
 from .broker import SENTINEL_TRANSPORT
 from .broker import TRANSPORT as REDIS_TRANSPORT
@@ -19,7 +19,8 @@ from .storage.migrate import upgrade_to_head
 
 def create_app() -> Celery:
     settings = settings_or_exit()
-    app = Celery("group-bookings", broker=settings.redis_url, backend=settings.redis_url)
+    url = celery_url(settings.redis_url)
+    app = Celery("group-bookings", broker=url, backend=url)
     # kombu's Redis (or Sentinel) transport with a channel that outlives its collected
     # connection, so a Redis restart or failover cannot stop the worker (worker/broker.py).
     # rediss:// and unix:// keep kombu's own, which sets up TLS or the socket from the scheme.

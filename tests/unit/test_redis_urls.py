@@ -13,6 +13,7 @@ from api_client.redis_urls import (
     DEFAULT_MASTER_NAME,
     MASTER_NAME_VARIABLE,
     SentinelTarget,
+    celery_url,
     check_redis_url,
     is_sentinel_url,
     master_name,
@@ -48,6 +49,18 @@ def test_the_database_and_the_masters_password_may_be_given_on_one_address() -> 
 
     assert (target.db, target.password, target.username) == (3, "s@cret", None)
     assert target.master_kwargs() == {"db": 3, "password": "s@cret"}
+
+
+def test_kombu_and_celery_get_the_database_and_password_on_every_address() -> None:
+    # kombu moves on to the next address after a failed connection and reads the database
+    # from the address it tries.
+    given = "sentinel://:s%40cret@a:1/3;sentinel://b;sentinel://[::1]:2"
+
+    assert celery_url(given) == (
+        "sentinel://:s%40cret@a:1/3;sentinel://:s%40cret@b:26379/3;sentinel://:s%40cret@[::1]:2/3"
+    )
+    assert parse_sentinel_url(celery_url(given), "m") == parse_sentinel_url(given, "m")
+    assert celery_url("redis://h:6379/1") == "redis://h:6379/1"
 
 
 def test_a_trailing_separator_and_spaces_are_forgiven() -> None:
