@@ -6,7 +6,9 @@ start, SIGKILL, SIGSTOP or SIGCONT any of them, and start more beats than one.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ from api_client import BookingClient, BookingError
 from harness.databases import fresh_database
 from harness.processes import REPO_ROOT, stop_processes
 from harness.redis_servers import RedisServer, own_redis
+from harness.sentinels import SentinelGroup, own_sentinel_group
 from harness.workers import worker_command, worker_env
 
 SUPERVISE_EVERY_S = 0.5
@@ -57,6 +60,9 @@ class Cluster:
     workdir: Path
     settings: dict[str, str]
     instances: dict[str, Instance] = field(default_factory=dict)
+    # The sentinels watching Redis and its replica, when the drill fails Redis over; then
+    # `redis` is the first master, and every process is given the sentinels' URL.
+    sentinels: SentinelGroup | None = None
     # Restarts of processes that exited on their own, as a supervisor (systemd, Compose's
     # restart policy) would: a Celery worker can exit on a broker error it cannot recover from.
     restarts: list[str] = field(default_factory=list)
@@ -65,6 +71,8 @@ class Cluster:
 
     @property
     def redis_url(self) -> str:
+        if self.sentinels is not None:
+            return self.sentinels.url(0)
         return self.redis.url(0)
 
     def client(self, timeout_s: float = 30.0) -> BookingClient:
@@ -90,6 +98,19 @@ class Cluster:
         with self._lock:
             instance = self.instances.pop(name)
         stop_processes([instance.process], STOP_TIMEOUT_S)
+
+    def kill(self, name: str) -> int:
+        """SIGKILL a whole worker instance, main process first (so that it cannot hand back
+        what its pool held), then its pool; not started again. Processes killed."""
+        with self._lock:
+            instance = self.instances.pop(name)
+        pool = instance.pool_pids()
+        instance.process.kill()
+        instance.process.wait()
+        for pid in pool:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return 1 + len(pool)
 
     def supervise(self, stopping: threading.Event) -> None:
         """Start again every process that exited without being stopped, until `stopping`."""
@@ -150,12 +171,21 @@ class Cluster:
 
 
 @contextmanager
-def running_cluster(workdir: Path, settings: Mapping[str, str]) -> Iterator[Cluster]:
-    """A persistent Redis of its own and a fresh PostgreSQL database; no workers yet."""
+def running_cluster(
+    workdir: Path, settings: Mapping[str, str], sentinel: bool = False
+) -> Iterator[Cluster]:
+    """A persistent Redis of its own (with `sentinel`, a master, a replica and three sentinels)
+    and a fresh PostgreSQL database; no workers yet."""
     with ExitStack() as stack:
-        redis_server = stack.enter_context(own_redis(workdir / "redis"))
+        group = None
+        if sentinel:
+            group = stack.enter_context(own_sentinel_group(workdir / "redis"))
+            redis_server = group.servers[0]
+            settings = {**settings, "BOOKINGS_REDIS_MASTER_NAME": group.master_name}
+        else:
+            redis_server = stack.enter_context(own_redis(workdir / "redis"))
         database_url = stack.enter_context(fresh_database("postgresql", workdir))
-        cluster = Cluster(redis_server, database_url, workdir, dict(settings))
+        cluster = Cluster(redis_server, database_url, workdir, dict(settings), sentinels=group)
         stack.callback(cluster.stop_all)
         stopping = threading.Event()
         supervisor = threading.Thread(target=cluster.supervise, args=(stopping,), daemon=True)

@@ -1,4 +1,4 @@
-"""The seven faults, each a drill of its own, and all of them together.
+"""The faults, each a drill of its own, and all of them together.
 
 A drill names the settings and extra processes it needs and a fault loop that runs beside the
 load until the load ends, counting the faults it injected.
@@ -6,6 +6,8 @@ load until the load ends, counting the faults it injected.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import random
 import signal
@@ -14,9 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from harness.bodies import seat_body
 from worker.keys import STALE_LOCK_DRILL_KEY
@@ -29,6 +32,21 @@ STALE_LOCK_TTL_S = 1.0
 STALE_PAUSE_S = 4.0
 SLOW_COMMIT_S = 0.3
 REDELIVERY_COMMIT_S = 1.5
+# The worker-kill drill's victim: two processes, each command paused inside its transaction so
+# that a kill surely finds it holding messages.
+VICTIM = "w-victim"
+VICTIM_CONCURRENCY = 2
+VICTIM_SETTINGS = {"BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": "1.0"}
+# A transaction idle this long is the victim's paused commit: the others take milliseconds.
+MID_TASK = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND state = 'idle in transaction' AND now() - state_change > interval '0.2 seconds'"
+)
+# After the kill, a message still unacked this much later was the victim's (the others ack
+# theirs in milliseconds).
+HELD_SETTLE_S = 3.0
+# kombu's Redis transport: delivered, not yet acked messages, by delivery tag.
+UNACKED_KEY = "unacked"
 # Materialized first, so that PostgreSQL cannot terminate this connection before filtering it.
 TERMINATE_OTHERS = text(
     "WITH victims AS MATERIALIZED ("
@@ -54,10 +72,23 @@ class FaultRun:
     notes: list[str] = field(default_factory=list)
     # (class id, stopped at, continued at) for each stale lock holder, as POSIX times.
     stale_holds: list[tuple[str, float, float]] = field(default_factory=list)
+    kills: list[Kill] = field(default_factory=list)
+    # Monotonic time after which callers send no new command (they may still wait for answers).
+    sending_until: float = float("inf")
 
     def pause(self, seconds: float) -> bool:
         """Sleep unless the load ends first; whether the load is still running."""
         return not self.load_done.wait(seconds)
+
+
+@dataclass
+class Kill:
+    """A whole worker killed: when (POSIX time), how many messages it held, and the
+    idempotency keys of the commands among them."""
+
+    at: float
+    messages: int
+    keys: list[str]
 
 
 @dataclass(frozen=True)
@@ -65,6 +96,15 @@ class Drill:
     name: str
     fault: str
     settings: dict[str, str] = field(default_factory=dict)
+    # The short form's settings over `settings`, where CI cannot wait for production's.
+    short_settings: dict[str, str] = field(default_factory=dict)
+    # Production's visibility timeout, restore sweep and countdown caps (worker/config.py),
+    # not the drills' shorter ones (runner.base_settings).
+    production_timeouts: bool = False
+    # Callers wait out a redelivery (visibility timeout + restore sweep + slack) before they
+    # resend: the drill measures the workers' restore, not a caller's resend.
+    waits_out_redelivery: bool = False
+    victim_worker: bool = False  # w-victim, whose commands pause inside their transaction
     slow_worker_commit_s: float = 0.0  # a worker whose commands pause before their commit
     stale_worker: bool = False
     beats: int = 1
@@ -73,6 +113,9 @@ class Drill:
     expects_faults: bool = True
     inject: Callable[[FaultRun], None] = lambda _run: None
     counts_redeliveries: bool = False
+    # Redis as a master, a replica and three sentinels (harness/sentinels.py), every process
+    # given the sentinels' URL.
+    sentinel: bool = False
 
 
 def kill_mid_allocation(run: FaultRun) -> None:
@@ -82,6 +125,56 @@ def kill_mid_allocation(run: FaultRun) -> None:
         if pids:
             os.kill(run.rng.choice(pids), signal.SIGKILL)
             run.faults += 1
+
+
+def kill_whole_worker(run: FaultRun) -> None:
+    """SIGKILL the victim's main process and pool while a command of its is inside its
+    transaction, note what it held, and start a fresh victim while the callers send.
+
+    Only while they send: a load shorter than the visibility timeout then ends before the
+    first restore, so no restored message is killed a second time in a fresh victim (its
+    caller would wait two timeouts, by design, not by fault).
+    """
+    engine = create_engine(run.cluster.database_url)
+    broker = redis.Redis.from_url(run.cluster.redis_url)
+    try:
+        while run.pause(run.rng.uniform(2.0, 4.0)) and _wait_mid_task(engine, run):
+            run.cluster.kill(VICTIM)
+            killed_at = time.time()
+            run.faults += 1
+            unacked = _unacked(broker)
+            time.sleep(HELD_SETTLE_S)
+            held = [body for tag, body in _unacked(broker).items() if tag in unacked]
+            keys = [body["idempotency_key"] for body in held if "idempotency_key" in body]
+            run.kills.append(Kill(killed_at, len(held), keys))
+            if time.monotonic() < run.sending_until:
+                run.cluster.start_worker(VICTIM, VICTIM_CONCURRENCY, VICTIM_SETTINGS)
+    finally:
+        engine.dispose()
+        broker.close()
+
+
+def _wait_mid_task(engine: Engine, run: FaultRun) -> bool:
+    """Wait until the victim is inside a command's transaction; False once callers stop
+    sending."""
+    while not run.load_done.is_set() and time.monotonic() < run.sending_until:
+        with engine.connect() as conn:
+            if conn.execute(MID_TASK).scalar_one():
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def _unacked(broker: redis.Redis) -> dict[Any, dict[str, Any]]:
+    """The task keyword arguments of every unacked message without a countdown, by tag."""
+    held: dict[Any, dict[str, Any]] = {}
+    for tag, raw in broker.hgetall(UNACKED_KEY).items():
+        message = json.loads(raw)[0]
+        if message["headers"].get("eta"):
+            continue  # a retry waiting for its countdown, not a message in a worker's hands
+        _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        held[tag] = kwargs
+    return held
 
 
 def stop_lock_holder(run: FaultRun) -> None:
@@ -112,6 +205,28 @@ def restart_redis(run: FaultRun) -> None:
     while run.pause(run.rng.uniform(2.0, 3.0)):
         run.cluster.redis.restart(down_s=1.0)
         run.faults += 1
+
+
+def fail_over_redis(run: FaultRun) -> None:
+    """SIGKILL the Redis master; the sentinels promote the replica. What the master had not yet
+    sent to its replica is lost (replication is asynchronous): callers resend under their key.
+    The killed server comes back as a replica of the new master, for the next failover."""
+    group = run.cluster.sentinels
+    if group is None:
+        raise RuntimeError("the sentinel-failover drill needs Redis with sentinels")
+    while run.pause(run.rng.uniform(2.0, 3.0)):
+        old_port = group.master_port()
+        killed_at = time.strftime("%H:%M:%S")
+        killed = group.kill_master()
+        took_s = group.wait_for_failover(old_port)
+        run.faults += 1
+        run.notes.append(
+            f"failover {run.faults}: master :{old_port} killed at {killed_at}, "
+            f"replica :{group.master_port()} promoted {took_s:.1f} s later"
+        )
+        if run.load_done.is_set():
+            return
+        group.rejoin(killed)
 
 
 def terminate_connections(run: FaultRun) -> None:
@@ -251,7 +366,12 @@ DRILLS: dict[str, Drill] = {
             stale_worker=True,
             inject=stop_lock_holder,
         ),
-        Drill("redis-restart", "restart Redis (AOF on) during load", inject=restart_redis),
+        Drill(
+            "redis-restart",
+            "restart Redis (AOF on) during load, with production's visibility timeout",
+            production_timeouts=True,
+            inject=restart_redis,
+        ),
         Drill(
             "pg-terminate",
             "pg_terminate_backend on the workers' connections mid-transaction",
@@ -269,6 +389,27 @@ DRILLS: dict[str, Drill] = {
             },
             slow_worker_commit_s=REDELIVERY_COMMIT_S,
             counts_redeliveries=True,
+        ),
+        Drill(
+            "worker-kill",
+            "SIGKILL a whole worker (main process and pool) mid-task; its messages restored "
+            "after the visibility timeout: production's 120 s, 15 s in the short form",
+            production_timeouts=True,
+            # CI cannot wait two minutes; countdowns at most half the timeout, as in production.
+            short_settings={
+                "BOOKINGS_VISIBILITY_TIMEOUT_S": "15",
+                "BOOKINGS_RETRY_CAP_S": "5",
+                "BOOKINGS_DELIVERY_RETRY_CAP_S": "7",
+            },
+            waits_out_redelivery=True,
+            victim_worker=True,
+            inject=kill_whole_worker,
+        ),
+        Drill(
+            "sentinel-failover",
+            "SIGKILL the Redis master under load; Sentinel promotes its replica",
+            sentinel=True,
+            inject=fail_over_redis,
         ),
         Drill("two-beats", "two beat processes at once", beats=2, inject=keep_second_beat),
         Drill("receiver-down", "the webhook receiver down for seconds", inject=take_receiver_down),

@@ -57,6 +57,8 @@ class LoadPlan:
     duration_s: float | None = None
     commands_per_thread: int | None = None
     seed: int = 0
+    # How long a caller waits for an answer before it resends under the same key.
+    attempt_timeout_s: float = ATTEMPT_TIMEOUT_S
 
 
 @dataclass
@@ -126,7 +128,7 @@ def _client_thread(plan: LoadPlan, process_index: int, thread_index: int) -> Non
     caller = Caller(plan, random.Random(f"{plan.seed}-{process_index}-{thread_index}"))
     deadline = None if plan.duration_s is None else time.monotonic() + plan.duration_s
     sent = 0
-    with BookingClient(plan.redis_url, timeout_s=ATTEMPT_TIMEOUT_S) as client:
+    with BookingClient(plan.redis_url, timeout_s=plan.attempt_timeout_s) as client:
         while plan.commands_per_thread is None or sent < plan.commands_per_thread:
             if deadline is not None and time.monotonic() >= deadline:
                 break
@@ -157,7 +159,7 @@ class Caller:
     def book_seats(self, client: BookingClient) -> Told:
         class_id = self.rng.choice(self.classes)
         body = seat_body(class_id, seats=self.rng.randint(1, 3), name=f"Caller {self.rng.random()}")
-        told = send_until_told("book_seats", class_id, lambda key: client.submit_booking(body, key))
+        told = self._send("book_seats", class_id, lambda key: client.submit_booking(body, key))
         if told.status == 201 and told.result_id:
             self.held.append(told.result_id)
         return told
@@ -171,7 +173,7 @@ class Caller:
     def create_class(self, client: BookingClient) -> Told:
         start = datetime.now(UTC) + timedelta(days=self.rng.randint(1, 60))
         body = class_body(start, max_seats=self.rng.randint(5, 60))
-        told = send_until_told("create_class", None, lambda key: client.submit_booking(body, key))
+        told = self._send("create_class", None, lambda key: client.submit_booking(body, key))
         if told.status == 201 and told.result_id:
             self.own_classes.append(told.result_id)
             self.classes.append(told.result_id)
@@ -182,7 +184,7 @@ class Caller:
             return None
         class_id = self.own_classes.pop(self.rng.randrange(len(self.own_classes)))
         self.classes.remove(class_id)
-        return send_until_told(
+        return self._send(
             "cancel_class",
             class_id,
             lambda key: client.submit_action(class_id, "cancel", "Teacher is ill", key),
@@ -192,9 +194,7 @@ class Caller:
         first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.rng.randint(1, 30))
         starts = [(first + timedelta(weeks=week)).isoformat() for week in range(3)]
         body = series_body({"starts": starts}, first, max_seats=self.rng.randint(5, 30))
-        told = send_until_told(
-            "create_series", None, lambda key: client.submit_recurring(body, key)
-        )
+        told = self._send("create_series", None, lambda key: client.submit_recurring(body, key))
         if told.status == 201 and told.result_id:
             self.own_series.append(told.result_id)
             self.classes.extend(told.created)
@@ -204,7 +204,7 @@ class Caller:
         if not self.own_series:
             return None
         series_id = self.own_series.pop()
-        return send_until_told(
+        return self._send(
             "cancel_series",
             series_id,
             lambda key: client.submit_series_cancel(series_id, "Season cancelled", None, key),
@@ -215,29 +215,37 @@ class Caller:
         if not ended:
             return None
         class_id = self.rng.choice(ended)
-        return send_until_told(
+        return self._send(
             "complete_class",
             class_id,
             lambda key: client.submit_action(class_id, "complete", "Well done", key),
         )
 
+    def _send(self, op: str, target: str | None, submit: Callable[[str], PendingResult]) -> Told:
+        return send_until_told(op, target, submit, self.plan.attempt_timeout_s)
+
     def _seat_action(self, client: BookingClient, action: str, message: str) -> Told | None:
         if not self.held:
             return None
         seat_id = self.held.pop(self.rng.randrange(len(self.held)))
-        return send_until_told(
+        return self._send(
             action, seat_id, lambda key: client.submit_action(seat_id, action, message, key)
         )
 
 
-def send_until_told(op: str, target: str | None, submit: Callable[[str], PendingResult]) -> Told:
+def send_until_told(
+    op: str,
+    target: str | None,
+    submit: Callable[[str], PendingResult],
+    attempt_timeout_s: float = ATTEMPT_TIMEOUT_S,
+) -> Told:
     """Send under one key, and again under the same key, until a result or a refusal comes."""
     told = Told(key=str(uuid.uuid4()), op=op, target=target, sent_at=time.time())
     started = time.monotonic()
     while time.monotonic() - started < GIVE_UP_S:
         told.attempts += 1
         try:
-            _tell(told, submit(told.key).result(ATTEMPT_TIMEOUT_S))
+            _tell(told, submit(told.key).result(attempt_timeout_s))
             break
         except (ResultTimeoutError, BusyError) as unanswered:
             told.resent_after.append(type(unanswered).__name__)

@@ -22,6 +22,8 @@ COLUMNS = (
     ("completed", 9),
     ("webhooks", 8),
     ("repeats", 7),
+    ("exits", 5),
+    ("longest", 7),
     ("seconds", 7),
     ("result", 6),
 )
@@ -50,6 +52,8 @@ def row_of(report: DrillReport) -> dict[str, Any]:
         "completed": found.classes_completed,
         "webhooks": found.notifications,
         "repeats": found.repeats_dropped,
+        "exits": report.worker_exits,
+        "longest": round(report.longest_answer_s, 1),
         "seconds": round(report.seconds),
         "result": "pass" if report.passed else "FAIL",
     }
@@ -62,10 +66,18 @@ def render_table(reports: Sequence[DrillReport]) -> str:
     for row in rows:
         lines.append("  ".join(str(row[name]).ljust(width) for name, width in COLUMNS))
     for report in reports:
-        details = report.notes + report.findings.problems
-        if details:
-            lines.append(f"\n{report.drill} ({report.fault}):")
-            lines += [f"  - {detail}" for detail in details[:60]]
+        details = [
+            f"longest gap between two answers: {report.longest_gap_s:.1f} s",
+            *report.notes,
+            *report.findings.problems,
+        ]
+        if not report.answered_in_time:
+            details.append(
+                f"a caller waited {report.longest_answer_s:.1f} s for an answer, "
+                f"over the limit of {report.answer_limit_s:g} s"
+            )
+        lines.append(f"\n{report.drill} ({report.fault}):")
+        lines += [f"  - {detail}" for detail in details[:60]]
     lines.append(LEGEND)
     return "\n".join(lines)
 
@@ -95,7 +107,15 @@ def render_load(report: DrillReport) -> str:
 
 def as_json(reports: Sequence[DrillReport]) -> str:
     return json.dumps(
-        [{**row_of(r), "notes": r.notes, "problems": r.findings.problems} for r in reports],
+        [
+            {
+                **row_of(r),
+                "longest_gap_s": round(r.longest_gap_s, 1),
+                "notes": r.notes,
+                "problems": r.findings.problems,
+            }
+            for r in reports
+        ],
         indent=2,
     )
 
@@ -107,4 +127,6 @@ they have; mistold: answers that differ from what the database recorded; other: 
 seat counts off, transitions outside the graphs, notifications undelivered or missing at the
 receiver; resent: commands a caller sent again under the same key (timeouts, Redis away);
 redelivered: messages a worker got a second time; repeats: webhooks the receiver got again for
-an id it had (dropped by id)."""
+an id it had (dropped by id); exits: worker instances that exited on their own (started again
+by the supervisor; a drill's own kills not counted); longest: the longest a caller waited for
+its answer, in seconds, resends included."""

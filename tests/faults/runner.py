@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import tempfile
 import threading
@@ -13,6 +14,7 @@ from typing import Any
 
 from api_client import BookingClient
 from harness.bodies import class_body
+from worker.config import Settings
 
 from .checks import Findings, check_everything, wait_for_outbox_drained
 from .cluster import Cluster, running_cluster
@@ -21,13 +23,35 @@ from .drills import (
     REDELIVERED_LINE,
     STALE_LOCK_TTL_S,
     STALE_PAUSE_S,
+    VICTIM,
+    VICTIM_CONCURRENCY,
+    VICTIM_SETTINGS,
     Drill,
     FaultRun,
+    Kill,
 )
-from .load import LoadPlan, Told, append_journal, read_journal, run_load, send_until_told
+from .load import (
+    ATTEMPT_TIMEOUT_S,
+    LoadPlan,
+    Told,
+    append_journal,
+    read_journal,
+    run_load,
+    send_until_told,
+)
 from .receiver import SECRET, DrillReceiver
 
 DRAIN_TIMEOUT_S = 180.0
+# What a drill with production's timeouts leaves at production's defaults (worker/config.py).
+PRODUCTION_TIMEOUTS = (
+    "visibility_timeout_s",
+    "unacked_restore_interval_s",
+    "retry_cap_s",
+    "delivery_retry_cap_s",
+)
+# On top of the visibility timeout and one restore sweep: the restored message queued behind
+# others and run on two busy cores.
+REDELIVERY_SLACK_S = 15.0
 ENDING_CLASS_LENGTH = timedelta(seconds=2)
 
 
@@ -43,6 +67,7 @@ class Size:
     commands_per_thread: int | None = None
     workers: int = 2
     concurrency: int = 2
+    short: bool = False  # CI's form: drills take their short_settings
 
 
 # The load run: at least 50,000 commands over 500 classes on two worker processes.
@@ -55,7 +80,7 @@ LOAD = Size(
     workers=1,
     concurrency=2,
 )
-SHORT = Size(classes=20, ending_classes=6, processes=2, threads=2, duration_s=8)
+SHORT = Size(classes=20, ending_classes=6, processes=2, threads=2, duration_s=8, short=True)
 FULL = Size(classes=100, ending_classes=20, processes=3, threads=3, duration_s=60)
 
 
@@ -70,16 +95,36 @@ class DrillReport:
     expired_locks: int = 0
     notes: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    # POSIX times at which callers were answered, in order, and after which they sent no more.
+    answered_at: list[float] = field(default_factory=list)
+    sending_until: float = float("inf")
     load_s: float = 0.0
     expects_faults: bool = True
     # Worker instances that exited on their own and were started again by the supervisor (a
     # drill's own kills are not counted).
     worker_exits: int = 0
+    # Drills that wait out a redelivery: no caller may wait longer than this for an answer.
+    answer_limit_s: float | None = None
+    # For each command a killed worker held: seconds from the kill to its answer.
+    held_waits_s: list[float] = field(default_factory=list)
 
     @property
     def longest_answer_s(self) -> float:
         """The longest a caller waited from its first send to its answer, resends included."""
         return max(self.latencies_ms, default=0.0) / 1000
+
+    @property
+    def longest_gap_s(self) -> float:
+        """The longest time in which no caller was answered while they were sending: what an
+        outage cost them. (After the load's end, only the last waits are left.)"""
+        times = [at for at in self.answered_at if at <= self.sending_until]
+        if self.sending_until < float("inf"):
+            times.append(self.sending_until)
+        return max((b - a for a, b in itertools.pairwise(times)), default=0.0)
+
+    @property
+    def answered_in_time(self) -> bool:
+        return self.answer_limit_s is None or self.longest_answer_s <= self.answer_limit_s
 
     @property
     def per_second(self) -> float:
@@ -93,7 +138,8 @@ class DrillReport:
 
     @property
     def passed(self) -> bool:
-        return not self.findings.problems and (self.faults > 0 or not self.expects_faults)
+        faulted = self.faults > 0 or not self.expects_faults
+        return not self.findings.problems and faulted and self.answered_in_time
 
     @property
     def duplicated(self) -> int:
@@ -119,6 +165,31 @@ def base_settings(receiver: DrillReceiver) -> dict[str, str]:
     }
 
 
+def drill_settings(drill: Drill, size: Size, receiver: DrillReceiver) -> dict[str, str]:
+    """The workers' settings: the drills' base, production's timeouts where the drill asks
+    for them, the drill's own, then the short form's."""
+    settings = base_settings(receiver)
+    if drill.production_timeouts:
+        for name in PRODUCTION_TIMEOUTS:
+            settings.pop(f"BOOKINGS_{name.upper()}", None)
+    settings.update(drill.settings)
+    if size.short:
+        settings.update(drill.short_settings)
+    return settings
+
+
+def redelivery_limit_s(settings: dict[str, str]) -> float:
+    """How long a message of a vanished worker may wait: its visibility timeout, then the
+    next restore sweep, then slack for a busy machine."""
+
+    def setting(name: str) -> float:
+        return float(settings.get(f"BOOKINGS_{name.upper()}", Settings.model_fields[name].default))
+
+    return (
+        setting("visibility_timeout_s") + setting("unacked_restore_interval_s") + REDELIVERY_SLACK_S
+    )
+
+
 def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = None) -> DrillReport:
     if workdir is None:
         with tempfile.TemporaryDirectory(prefix=f"gb-drill-{drill.name}-") as scratch:
@@ -127,17 +198,27 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
     receiver = DrillReceiver()
     receiver.start()
     try:
-        settings = {**base_settings(receiver), **drill.settings}
-        with running_cluster(workdir, settings) as cluster:
+        settings = drill_settings(drill, size, receiver)
+        answer_limit_s = redelivery_limit_s(settings) if drill.waits_out_redelivery else None
+        with running_cluster(workdir, settings, sentinel=drill.sentinel) as cluster:
             start_processes(cluster, drill, size)
             if size.duration_s is not None and size.duration_s < drill.min_duration_s:
                 size = replace(size, duration_s=drill.min_duration_s)
             plan = plan_load(cluster, size, workdir, seed)
+            if answer_limit_s is not None:  # a caller resends only once past the limit
+                plan = replace(plan, attempt_timeout_s=answer_limit_s + ATTEMPT_TIMEOUT_S)
             drill_journal = workdir / "journal-drill.jsonl"
-            run = FaultRun(cluster, receiver, random.Random(seed), threading.Event(), drill_journal)
+            load_started, load_s = time.monotonic(), 0.0
+            run = FaultRun(
+                cluster,
+                receiver,
+                random.Random(seed),
+                threading.Event(),
+                drill_journal,
+                sending_until=load_started + (size.duration_s or float("inf")),
+            )
             fault_loop = threading.Thread(target=drill.inject, args=(run,), daemon=True)
             fault_loop.start()
-            load_started, load_s = time.monotonic(), 0.0
             try:
                 run_load(plan)
                 load_s = time.monotonic() - load_started
@@ -157,6 +238,12 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
     text = "\n".join(path.read_text(errors="replace") for path in logs.values())
     faults = run.faults
     redelivered = text.count(REDELIVERED_LINE)
+    held = held_waits(journal, run.kills)
+    answered = sorted(
+        (told.sent_at + told.latency_ms / 1000, told.latency_ms)
+        for told in read_journal(workdir, callers_only=True)
+        if told.status is not None
+    )
     if drill.counts_redeliveries:
         faults = redelivered  # the fault is the timeout itself; what it caused is the count
     return DrillReport(
@@ -167,12 +254,37 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         time.monotonic() - started,
         redelivered=redelivered,
         expired_locks=text.count(EXPIRED_LOCK_LINE),
-        notes=run.notes + stale_outcomes(journal, run.stale_holds) + restarts,
-        latencies_ms=[told.latency_ms for told in read_journal(workdir, callers_only=True)],
+        notes=run.notes
+        + stale_outcomes(journal, run.stale_holds)
+        + [
+            f"{VICTIM} killed holding {kill.messages} messages; its {len(waits)} commands "
+            f"answered {waits} s after the kill (limit {answer_limit_s} s from their send)"
+            for kill, waits in zip(run.kills, held, strict=True)
+        ]
+        + restarts,
+        latencies_ms=[latency_ms for _, latency_ms in answered],
+        answered_at=[at for at, _ in answered],
         load_s=load_s,
         expects_faults=drill.expects_faults,
         worker_exits=worker_exits,
+        answer_limit_s=answer_limit_s,
+        held_waits_s=[wait for waits in held for wait in waits],
+        sending_until=time.time() - (time.monotonic() - run.sending_until),
     )
+
+
+def held_waits(journal: list[Told], kills: list[Kill]) -> list[list[float]]:
+    """For each whole worker killed: how long after the kill each command it held was
+    answered, in seconds (by the workers' restore: callers wait it out before resending)."""
+    told = {entry.key: entry for entry in journal if entry.status is not None}
+    return [
+        sorted(
+            round(told[key].sent_at + told[key].latency_ms / 1000 - kill.at, 1)
+            for key in kill.keys
+            if key in told and told[key].sent_at + told[key].latency_ms / 1000 > kill.at
+        )
+        for kill in kills
+    ]
 
 
 def stale_outcomes(journal: list[Told], holds: list[tuple[str, float, float]]) -> list[str]:
@@ -197,6 +309,8 @@ def start_processes(cluster: Cluster, drill: Drill, size: Size) -> None:
     if drill.slow_worker_commit_s:
         slow = {"BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": str(drill.slow_worker_commit_s)}
         cluster.start_worker("w-slow", 1, slow)
+    if drill.victim_worker:
+        cluster.start_worker(VICTIM, VICTIM_CONCURRENCY, VICTIM_SETTINGS)
     if drill.stale_worker:
         stale = {
             "BOOKINGS_DRILL_PAUSE_HOLDING_LOCK_S": str(STALE_PAUSE_S),

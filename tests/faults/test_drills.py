@@ -30,8 +30,25 @@ def test_a_worker_stopped_past_its_lock_is_refused_by_the_database(tmp_path: Pat
     assert any("answered [409]" in note for note in report.notes), report.notes
 
 
-def test_a_redis_restart_under_load_loses_nothing(tmp_path: Path) -> None:
-    drilled("redis-restart", tmp_path)
+def test_a_redis_restart_under_load_with_production_settings_stops_no_worker(
+    tmp_path: Path,
+) -> None:
+    report = drilled("redis-restart", tmp_path)
+    assert report.worker_exits == 0, report.notes
+    assert report.findings.lost == 0 and report.findings.failed == 0
+
+
+def test_a_whole_worker_killed_mid_task_has_its_messages_restored_within_the_timeout(
+    tmp_path: Path,
+) -> None:
+    report = drilled("worker-kill", tmp_path)
+    # The kill found the victim holding commands, and each was answered by the restore (its
+    # caller waits out the limit before resending) within visibility timeout + sweep + slack.
+    assert report.held_waits_s, report.notes
+    assert report.findings.resent == 0, report.notes
+    assert report.answer_limit_s is not None
+    assert report.longest_answer_s <= report.answer_limit_s, report.notes
+    assert report.worker_exits == 0, report.notes
 
 
 def test_connections_killed_mid_transaction_are_retried_and_applied_once(tmp_path: Path) -> None:
@@ -41,6 +58,12 @@ def test_connections_killed_mid_transaction_are_retried_and_applied_once(tmp_pat
 def test_duplicate_deliveries_are_applied_once(tmp_path: Path) -> None:
     report = drilled("redelivery", tmp_path)
     assert report.redelivered > 0
+
+
+def test_a_redis_failover_under_load_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    report = drilled("sentinel-failover", tmp_path)
+    assert any("promoted" in note for note in report.notes), report.notes
+    assert report.findings.lost == 0 and report.findings.failed == 0
 
 
 def test_two_beats_complete_and_notify_nothing_twice(tmp_path: Path) -> None:
