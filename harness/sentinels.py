@@ -26,10 +26,15 @@ from .redis_servers import RedisServer
 MASTER_NAME = "mymaster"
 QUORUM = 2
 SENTINELS = 3
-# Judged down after a second without an answer; a failover that stalls is tried again after
-# FAILOVER_TIMEOUT_MS (Sentinel's defaults are 30 s and 3 minutes).
-DOWN_AFTER_MS = 1000
+# Judged down after two seconds without an answer; a failover that stalls is tried again after
+# FAILOVER_TIMEOUT_MS (Sentinel's defaults are 30 s and 3 minutes). One second was tried: on two
+# busy cores a sentinel then judged the master it had just promoted down as well, and failed
+# over again, to the old master still loading its data.
+DOWN_AFTER_MS = 2000
 FAILOVER_TIMEOUT_MS = 3000
+# A replica (re)joining gets its full copy at once, not after Redis's default 5 s wait for
+# more replicas to share it.
+SERVER_ARGS = ("--repl-diskless-sync-delay", "0")
 READY_TIMEOUT_S = 30.0
 FAILOVER_WAIT_S = 30.0
 STOP_TIMEOUT_S = 10.0
@@ -98,11 +103,22 @@ class SentinelGroup:
             time.sleep(0.1)
         raise RuntimeError(f"no failover from port {old_port} within {timeout_s:g} s")
 
+    def wait_until_agreed(self, timeout_s: float = FAILOVER_WAIT_S) -> None:
+        """Until every sentinel names the same master: the failover is over everywhere."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            named = {_named_master(port, self.master_name) for port in self.sentinel_ports}
+            if len(named) == 1 and None not in named:
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"the sentinels did not agree on a master within {timeout_s:g} s")
+
     def rejoin(self, server: RedisServer) -> None:
         """Start a killed server again as a replica of the master now, and wait until it has
         caught up and the sentinels count it as a replica (a candidate for the next failover)."""
+        self.wait_until_agreed()
         master_port = self.master_port()
-        server.extra_args = ("--replicaof", HOST, str(master_port))
+        server.extra_args = (*SERVER_ARGS, "--replicaof", HOST, str(master_port))
         server.start()
         server.restarts += 1
         _wait_until_synced(server.port)
@@ -184,8 +200,9 @@ def own_sentinel_group(directory: Path, master_name: str = MASTER_NAME) -> Itera
     try:
         for server in group.servers:
             server.directory.mkdir(parents=True, exist_ok=True)
+        master.extra_args = SERVER_ARGS
         master.start()
-        replica.extra_args = ("--replicaof", HOST, str(master.port))
+        replica.extra_args = (*SERVER_ARGS, "--replicaof", HOST, str(master.port))
         replica.start()
         _wait_until_synced(replica.port)
         # Started after the replica is in sync, so that their first look at the master
@@ -195,6 +212,17 @@ def own_sentinel_group(directory: Path, master_name: str = MASTER_NAME) -> Itera
         yield group
     finally:
         group.stop()
+
+
+def _named_master(sentinel_port: int, master_name: str) -> int | None:
+    probe = redis.Redis(host=HOST, port=sentinel_port, socket_timeout=PROBE_TIMEOUT_S)
+    try:
+        address = cast(Any, probe.sentinel_get_master_addr_by_name(master_name))
+    except redis.RedisError:
+        return None
+    finally:
+        probe.close()
+    return int(address[1]) if address else None
 
 
 def _role(port: int) -> str | None:

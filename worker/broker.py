@@ -107,6 +107,31 @@ class _RememberedTransport:
     default_port: int
 
 
+class StayOnFirstURL:
+    """kombu's failover strategy for Sentinel (`broker_failover_strategy`): never switch.
+
+    kombu takes the sentinels' URLs for alternative brokers, and after a failed connection
+    switches to the next one. Switching re-reads the transport from the URL's scheme, so the
+    worker would go on with kombu's own Sentinel transport instead of SentinelTransport below,
+    and exit on the next collected connection as before (seen in the sentinel-failover drill).
+    There is nothing to gain from switching: the Sentinel channel asks every sentinel in the
+    list whichever URL is current. kombu switches only if the strategy's iterator is true, so
+    this one never is; it still yields the first URL, which kombu skips once at start.
+    """
+
+    def __init__(self, urls: list[str]) -> None:
+        self._first = urls[0]
+
+    def __iter__(self) -> StayOnFirstURL:
+        return self
+
+    def __next__(self) -> str:
+        return self._first
+
+    def __bool__(self) -> bool:
+        return False
+
+
 class Transport(kombu_redis.Transport):
     Channel = Channel
 

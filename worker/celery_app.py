@@ -10,7 +10,7 @@ from celery.signals import worker_init, worker_process_init
 from api_client.contract import tasks as task_names
 from api_client.redis_urls import celery_url, transport_options
 
-from .broker import SENTINEL_TRANSPORT
+from .broker import SENTINEL_TRANSPORT, StayOnFirstURL
 from .broker import TRANSPORT as REDIS_TRANSPORT
 from .config import get_settings, settings_or_exit
 from .storage.engine import dispose_all, engine_for, forget_inherited_engines
@@ -26,6 +26,7 @@ def create_app() -> Celery:
     # rediss:// and unix:// keep kombu's own, which sets up TLS or the socket from the scheme.
     if settings.redis_is_sentinel:
         app.conf.broker_transport = SENTINEL_TRANSPORT
+        app.conf.broker_failover_strategy = StayOnFirstURL
     elif settings.redis_url.lower().startswith("redis://"):
         app.conf.broker_transport = REDIS_TRANSPORT
     # Sentinel: the master's name and the sentinels' timeouts (nothing for a plain Redis).

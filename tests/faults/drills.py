@@ -214,7 +214,9 @@ def fail_over_redis(run: FaultRun) -> None:
     group = run.cluster.sentinels
     if group is None:
         raise RuntimeError("the sentinel-failover drill needs Redis with sentinels")
-    while run.pause(run.rng.uniform(2.0, 3.0)):
+    pause_s = run.rng.uniform(2.0, 3.0)
+    while run.pause(pause_s):
+        pause_s = run.rng.uniform(8.0, 10.0)  # the load runs with a master between failovers
         old_port = group.master_port()
         killed_at = time.strftime("%H:%M:%S")
         killed = group.kill_master()
@@ -410,6 +412,8 @@ DRILLS: dict[str, Drill] = {
             "SIGKILL the Redis master under load; Sentinel promotes its replica",
             sentinel=True,
             inject=fail_over_redis,
+            # The load goes on well past the few seconds without a master.
+            min_duration_s=16,
         ),
         Drill("two-beats", "two beat processes at once", beats=2, inject=keep_second_beat),
         Drill("receiver-down", "the webhook receiver down for seconds", inject=take_receiver_down),
