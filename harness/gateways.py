@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,10 +28,15 @@ class GatewayServer:
 
 
 @contextmanager
-def running_gateway(redis_url: str, api_key: str, logdir: Path) -> Iterator[GatewayServer]:
-    """`uvicorn gateway.app:app` with one process, answering GET /v2/openapi.json."""
+def running_gateway(
+    redis_url: str, api_key: str, logdir: Path, settings: Mapping[str, str] | None = None
+) -> Iterator[GatewayServer]:
+    """`uvicorn gateway.app:app` with one process, answering GET /v2/openapi.json; `settings`
+    are more BOOKINGS_ variables (BOOKINGS_REDIS_MASTER_NAME, BOOKINGS_WAIT_S)."""
     port = free_port()
-    env = service_env({"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_API_KEYS": api_key})
+    env = service_env(
+        {"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_API_KEYS": api_key, **(settings or {})}
+    )
     command = [
         sys.executable, "-m", "uvicorn", "gateway.app:app",
         "--host", HOST, "--port", str(port), "--workers", "1", "--log-level", "warning",

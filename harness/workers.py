@@ -11,9 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import redis
-
 from api_client import BookingClient, BookingError
+from api_client.redis_urls import MASTER_NAME_VARIABLE, master_name, redis_client
 
 from .processes import REPO_ROOT, service_env, stop_processes
 
@@ -78,7 +77,8 @@ def running_workers(
     With `beat`, the first instance also runs the periodic schedule (`celery worker -B`).
     """
     if flush_redis:
-        redis.Redis.from_url(redis_url).flushdb()
+        named = (settings or {}).get(MASTER_NAME_VARIABLE)
+        redis_client(redis_url, master_name(named)).flushdb()
     env = worker_env(redis_url, database_url, settings or {})
     processes, logs = [], []
     for index in range(workers):
