@@ -64,6 +64,7 @@ def test_a_redis_failover_under_load_loses_and_doubles_nothing(tmp_path: Path) -
     report = drilled("sentinel-failover", tmp_path)
     assert any("promoted" in note for note in report.notes), report.notes
     assert report.findings.lost == 0 and report.findings.failed == 0
+    assert report.worker_exits == 0, report.notes  # no worker left on kombu's own transport
 
 
 def test_two_beats_complete_and_notify_nothing_twice(tmp_path: Path) -> None:
