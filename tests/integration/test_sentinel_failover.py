@@ -10,16 +10,18 @@ a process that missed BOOKINGS_REDIS_MASTER_NAME would find no master at all.
 from __future__ import annotations
 
 import base64
+import queue
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
-from api_client import BookingClient, BookingError
+from api_client import BookingClient, BookingError, BusyError, ResultTimeoutError
 from api_client.redis_urls import MASTER_NAME_VARIABLE
 from harness.bodies import class_body, in_days, seat_body
 from harness.databases import fresh_database
@@ -28,6 +30,7 @@ from harness.sentinels import SentinelGroup, own_sentinel_group
 from harness.workers import running_workers
 
 pytestmark = pytest.mark.integration
+T = TypeVar("T")
 
 MASTER = "bookings-ha"
 KEY = "sentinel-test-key"
@@ -76,13 +79,56 @@ def through_gateway(
     return answer
 
 
-def through_client(client: BookingClient, body: dict[str, Any], key: str) -> dict[str, Any] | None:
+def within_deadline(call: Callable[[], T], seconds: float) -> T | None:
+    """What `call` returns, or None if it has not returned within `seconds`.
+
+    A client whose result connection died with the master may block past its own timeout while
+    Celery reconnects; the attempt is then given up (its thread left behind, as a daemon), and
+    the caller tries again with a fresh client, as a careful caller would.
+    """
+    answers: queue.Queue[tuple[bool, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            answers.put((True, call()))
+        except BaseException as error:
+            answers.put((False, error))
+
+    threading.Thread(target=run, daemon=True).start()
     try:
-        return client.submit_booking(body, key).result(ATTEMPT_TIMEOUT_S)
-    except BookingError:
-        raise
-    except Exception:  # the broker or the result connection while there is no master
+        returned, value = answers.get(timeout=seconds)
+    except queue.Empty:
         return None
+    if not returned:
+        raise value
+    answer: T = value
+    return answer
+
+
+def through_client(url: str, body: dict[str, Any], key: str) -> dict[str, Any] | None:
+    def attempt() -> dict[str, Any] | None:
+        # A fresh client each time: it asks the sentinels for the master anew.
+        with BookingClient(url, timeout_s=ATTEMPT_TIMEOUT_S) as client:
+            try:
+                return client.submit_booking(body, key).result(ATTEMPT_TIMEOUT_S)
+            except (ResultTimeoutError, BusyError):
+                return None  # not answered yet: the worker may still be reconnecting
+            except BookingError:
+                raise
+            except Exception:  # the broker or the result connection while there is no master
+                return None
+
+    return within_deadline(attempt, ATTEMPT_TIMEOUT_S + 10)
+
+
+def read_class(url: str, class_id: str) -> dict[str, Any] | None:
+    with BookingClient(url, timeout_s=ATTEMPT_TIMEOUT_S) as client:
+        try:
+            booking = client.get_booking(class_id, "attributes")
+        except ResultTimeoutError:
+            return None
+        attributes: dict[str, Any] = booking["data"]["attributes"]
+        return attributes
 
 
 def test_the_worker_the_client_and_the_gateway_carry_on_after_the_master_is_killed(
@@ -112,13 +158,15 @@ def test_the_worker_the_client_and_the_gateway_carry_on_after_the_master_is_kill
             lambda: through_gateway(gateway, seat_body(klass["id"], seats=2), gateway_key)
         )
         by_client, _ = until_answered(
-            lambda: through_client(client, seat_body(klass["id"], seats=3), client_key)
+            lambda: through_client(url, seat_body(klass["id"], seats=3), client_key)
         )
         waited_s = time.monotonic() - started
         again = until_answered(
             lambda: through_gateway(gateway, seat_body(klass["id"], seats=2), gateway_key)
         )[0]
-        seats = client.get_booking(klass["id"], "attributes")["data"]["attributes"]
+        seats, _ = until_answered(
+            lambda: within_deadline(lambda: read_class(url, klass["id"]), ATTEMPT_TIMEOUT_S + 10)
+        )
 
     assert group.master_port() != first_master
     assert by_gateway["data"]["state"] == by_client["data"]["state"] == "confirmed"
