@@ -40,6 +40,7 @@ from .load import (
     send_until_told,
 )
 from .receiver import SECRET, DrillReceiver
+from .stalls import watch_for_stalls
 
 DRAIN_TIMEOUT_S = 180.0
 # What a drill with production's timeouts leaves at production's defaults (worker/config.py).
@@ -217,14 +218,24 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
                 drill_journal,
                 sending_until=load_started + (size.duration_s or float("inf")),
             )
-            fault_loop = threading.Thread(target=drill.inject, args=(run,), daemon=True)
+            broke: list[str] = []
+            fault_loop = threading.Thread(target=inject, args=(drill, run, broke), daemon=True)
             fault_loop.start()
+            stalls: list[str] = []
+            watchdog = threading.Thread(
+                target=lambda: stalls.extend(
+                    watch_for_stalls(cluster, workdir, run.sending_until, run.load_done)
+                ),
+                daemon=True,
+            )
+            watchdog.start()
             try:
                 run_load(plan)
                 load_s = time.monotonic() - load_started
             finally:
                 run.load_done.set()
                 fault_loop.join(timeout=60)
+                watchdog.join(timeout=60)
             receiver.start_if_down()
             wait_for_outbox_drained(cluster.database_url, DRAIN_TIMEOUT_S)
             logs = {name: i.log_path for name, i in cluster.instances.items()}
@@ -233,6 +244,8 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
             worker_exits = cluster.worker_exits
             journal = read_journal(workdir)
             findings = check_everything(cluster.database_url, journal, receiver)
+            for problem in broke:
+                findings.problem(problem)
     finally:
         receiver.stop()
     text = "\n".join(path.read_text(errors="replace") for path in logs.values())
@@ -254,7 +267,8 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         time.monotonic() - started,
         redelivered=redelivered,
         expired_locks=text.count(EXPIRED_LOCK_LINE),
-        notes=run.notes
+        notes=stalls
+        + run.notes
         + stale_outcomes(journal, run.stale_holds)
         + [
             f"{VICTIM} killed holding {kill.messages} messages; its {len(waits)} commands "
@@ -271,6 +285,15 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         held_waits_s=[wait for waits in held for wait in waits],
         sending_until=time.time() - (time.monotonic() - run.sending_until),
     )
+
+
+def inject(drill: Drill, run: FaultRun, broke: list[str]) -> None:
+    """The drill's fault loop; if it breaks (Redis does not come back, a worker does not
+    start), the run fails saying so, rather than running on without its fault."""
+    try:
+        drill.inject(run)
+    except Exception as error:
+        broke.append(f"the fault loop broke: {error!r}"[:500])
 
 
 def held_waits(journal: list[Told], kills: list[Kill]) -> list[list[float]]:
