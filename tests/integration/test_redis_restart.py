@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from api_client import BookingClient, BookingError, BusyError, ResultTimeoutError
 from harness.bodies import class_body, seat_body
@@ -101,3 +102,43 @@ def test_an_allocation_that_finds_redis_away_waits_for_it(
     assert first_answer["data"]["id"] != second_answer["data"]["id"]
     [account] = seat_accounts(slow_commits.database_url, [klass["id"]])
     assert account.current_seats == 2 and account.holds
+
+
+def test_a_retry_that_finds_redis_away_waits_for_it_instead_of_failing_the_command(
+    redis_server: RedisServer, slow_commits: Deployment
+) -> None:
+    with slow_commits.client(timeout_s=30) as client:
+        klass = client.create_booking(class_body(max_seats=5))["data"]
+        # Given a booking paused inside its transaction
+        handle = client.submit_booking(seat_body(klass["id"], seats=2), "retry-while-away")
+        time.sleep(0.5)
+        # When its database connection is cut and Redis stops, so that its commit fails and
+        # its retry must be published while Redis is away
+        cut_database_connections(slow_commits.database_url)
+        redis_server.stop()
+        time.sleep(PAUSE_BEFORE_COMMIT_S + 1.0)
+        redis_server.start()
+
+        # Then the retry goes out once Redis is back, and the caller learns the booking was
+        # made (before the fix: "the worker failed: reject requeue=False", and the message,
+        # never acked, applied the booking later)
+        answer = handle.result(30)
+
+    assert answer["data"]["state"] == "confirmed"
+    [account] = seat_accounts(slow_commits.database_url, [klass["id"]])
+    assert account.current_seats == 2 and account.holds
+
+
+def cut_database_connections(database_url: str) -> None:
+    """pg_terminate_backend on every other connection to the database: the workers'."""
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+    finally:
+        engine.dispose()
