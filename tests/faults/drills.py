@@ -137,14 +137,16 @@ def kill_whole_worker(run: FaultRun) -> None:
     """
     engine = create_engine(run.cluster.database_url)
     broker = redis.Redis.from_url(run.cluster.redis_url)
+    earlier: set[Any] = set()  # held by victims killed before, still waiting for the restore
     try:
         while run.pause(run.rng.uniform(2.0, 4.0)) and _wait_mid_task(engine, run):
             run.cluster.kill(VICTIM)
             killed_at = time.time()
             run.faults += 1
-            unacked = _unacked(broker)
+            unacked = _unacked(broker).keys() - earlier
             time.sleep(HELD_SETTLE_S)
             held = [body for tag, body in _unacked(broker).items() if tag in unacked]
+            earlier |= unacked
             keys = [body["idempotency_key"] for body in held if "idempotency_key" in body]
             run.kills.append(Kill(killed_at, len(held), keys))
             if time.monotonic() < run.sending_until:
