@@ -45,8 +45,12 @@ MID_TASK = text(
 # After the kill, a message still unacked this much later was the victim's (the others ack
 # theirs in milliseconds).
 HELD_SETTLE_S = 3.0
-# kombu's Redis transport: delivered, not yet acked messages, by delivery tag.
+# kombu's Redis transport: delivered, not yet acked messages, by delivery tag, and when each
+# was delivered.
 UNACKED_KEY = "unacked"
+UNACKED_INDEX_KEY = "unacked_index"
+# A command unacked this long is the victim's: the others answer in milliseconds.
+HELD_FOR_S = 0.3
 # Materialized first, so that PostgreSQL cannot terminate this connection before filtering it.
 TERMINATE_OTHERS = text(
     "WITH victims AS MATERIALIZED ("
@@ -139,7 +143,9 @@ def kill_whole_worker(run: FaultRun) -> None:
     broker = redis.Redis.from_url(run.cluster.redis_url)
     earlier: set[Any] = set()  # held by victims killed before, still waiting for the restore
     try:
-        while run.pause(run.rng.uniform(2.0, 4.0)) and _wait_mid_task(engine, run):
+        while run.pause(run.rng.uniform(2.0, 4.0)) and _wait_mid_command(
+            engine, broker, run, earlier
+        ):
             run.cluster.kill(VICTIM)
             killed_at = time.time()
             run.faults += 1
@@ -156,15 +162,29 @@ def kill_whole_worker(run: FaultRun) -> None:
         broker.close()
 
 
-def _wait_mid_task(engine: Engine, run: FaultRun) -> bool:
-    """Wait until the victim is inside a command's transaction; False once callers stop
-    sending."""
+def _wait_mid_command(
+    engine: Engine, broker: redis.Redis, run: FaultRun, earlier: set[Any]
+) -> bool:
+    """Wait until the victim is inside a command's transaction (not a scheduled task's, which
+    pauses too): a transaction idle past the others' milliseconds, and a command unacked as
+    long (not one that a victim killed before left). False once callers stop sending."""
     while not run.load_done.is_set() and time.monotonic() < run.sending_until:
         with engine.connect() as conn:
-            if conn.execute(MID_TASK).scalar_one():
-                return True
+            paused = conn.execute(MID_TASK).scalar_one()
+        if paused and _commands_held_since(broker, time.time() - HELD_FOR_S, earlier):
+            return True
         time.sleep(0.05)
     return False
+
+
+def _commands_held_since(broker: redis.Redis, since: float, earlier: set[Any]) -> bool:
+    """Whether a command delivered before `since`, and not in `earlier`, is still unacked."""
+    delivered: list[Any] = list(broker.zrangebyscore(UNACKED_INDEX_KEY, "-inf", since))
+    tags = [tag for tag in delivered if tag not in earlier]
+    bodies = broker.hmget(UNACKED_KEY, tags) if tags else []
+    return any(
+        body is not None and "idempotency_key" in _kwargs(json.loads(body)[0]) for body in bodies
+    )
 
 
 def _unacked(broker: redis.Redis) -> dict[Any, dict[str, Any]]:
@@ -174,9 +194,14 @@ def _unacked(broker: redis.Redis) -> dict[Any, dict[str, Any]]:
         message = json.loads(raw)[0]
         if message["headers"].get("eta"):
             continue  # a retry waiting for its countdown, not a message in a worker's hands
-        _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        held[tag] = kwargs
+        held[tag] = _kwargs(message)
     return held
+
+
+def _kwargs(message: dict[str, Any]) -> dict[str, Any]:
+    """A task message's keyword arguments."""
+    _args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    return dict(kwargs)
 
 
 def stop_lock_holder(run: FaultRun) -> None:
