@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -22,6 +23,8 @@ from .redis_urls import celery_url, master_name, transport_options
 from .result_backend import key_read_backend_url
 
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+# How often a caller waiting for a result reads it from Redis besides listening for it.
+RESULT_REREAD_S = 1.0
 _ENVELOPE: TypeAdapter[CommandEnvelope] = TypeAdapter(CommandEnvelope)
 
 
@@ -61,13 +64,24 @@ class PendingResult:
     def result(self, timeout_s: float | None = None) -> dict[str, Any]:
         """The response dict; raises BookingError for a refusal, a failure or a timeout."""
         wait_s = self._timeout_s if timeout_s is None else timeout_s
-        try:
-            outcome = self._async_result.get(timeout=wait_s, propagate=False)
-        except CeleryTimeoutError:
-            raise ResultTimeoutError(
-                f"no result within {wait_s:g} s; resubmit with idempotency key "
-                f"{self.idempotency_key!r} to learn the outcome without applying it twice"
-            ) from None
+        deadline = time.monotonic() + wait_s
+        while True:
+            # Each wait reads the stored result first, then listens for it to be published: a
+            # result published while the subscription was reconnecting (a Redis restart) is
+            # found by the next read, at most RESULT_REREAD_S late, not at the timeout.
+            left_s = max(deadline - time.monotonic(), 0.0)
+            try:
+                outcome = self._async_result.get(
+                    timeout=min(left_s, RESULT_REREAD_S), propagate=False
+                )
+                break
+            except CeleryTimeoutError:
+                if time.monotonic() >= deadline:
+                    raise ResultTimeoutError(
+                        f"no result within {wait_s:g} s; resubmit with idempotency key "
+                        f"{self.idempotency_key!r} to learn the outcome without applying it "
+                        "twice"
+                    ) from None
         if self._async_result.failed():
             raise WorkerFailureError(f"the worker failed: {outcome!r}")
         return _settled(outcome)
