@@ -74,9 +74,17 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_KEY_CHARS, pattern=r"^[\x21-\x7e]+$")
 ]
-Include = Literal["attributes", "related_bookings", "logs", "notifications"]
+Include = Literal["attributes", "related_bookings", "logs", "notifications", "waitlist"]
 CustomerAction = Literal["cancel_by_customer", "cancel_by_owner"]
-Action = Literal["cancel", "cancel_by_customer", "cancel_by_owner", "complete"]
+# The actions that take at most a message; `move` and `set_max_seats` carry more (below).
+Action = Literal[
+    "cancel", "cancel_by_customer", "cancel_by_owner", "complete", "accept_offer", "decline_offer"
+]
+PromotionMode = Literal["automatic", "offer"]
+DEFAULT_OFFER_TIME = "2 hours"
+# An offer shorter than this could not be read, let alone accepted; longer than this is a typo.
+MIN_OFFER_S = 1
+MAX_OFFER_S = 366 * 24 * 3600
 
 
 class ContractModel(BaseModel):
@@ -108,6 +116,19 @@ class OwnerSettings(ContractModel):
     min_booking_time: Duration | None = None
     max_booking_time: Duration | None = None
     auto_complete: Annotated[bool, Strict()] = True
+    # Seats that may wait for a freed place (0: a full class turns customers away).
+    waitlist_size: Annotated[int, Strict(), Field(ge=0, le=MAX_SEATS_LIMIT)] = 0
+    # Freed seats go straight to the next who fit ("automatic"), or are offered to them for
+    # `offer_time` ("offer").
+    waitlist_promotion: PromotionMode = "automatic"
+    offer_time: Duration = DEFAULT_OFFER_TIME
+
+    @field_validator("offer_time")
+    @classmethod
+    def _offer_time_in_bounds(cls, offer_time: str) -> str:
+        if not MIN_OFFER_S <= parse_duration_s(offer_time) <= MAX_OFFER_S:
+            raise ValueError("must be between 1 second and 366 days")
+        return offer_time
 
     @field_validator("max_booking_time")
     @classmethod
@@ -159,6 +180,8 @@ class GroupCustomerBooking(ContractModel):
     related: CustomerRelated
     seats: SeatCount | None = None
     customer: Person
+    # Wait for a freed seat when the class is full and its waitlist has room.
+    waitlist: Annotated[bool, Strict()] = False
 
     @field_validator("seats")
     @classmethod
@@ -168,6 +191,12 @@ class GroupCustomerBooking(ContractModel):
         if nested is not None and top is not None and nested != top:
             raise ValueError("is given twice with different values (related.seats and seats)")
         return top
+
+    @model_validator(mode="after")
+    def _waits_for_one_class(self) -> GroupCustomerBooking:
+        if self.waitlist and self.related.series_id is not None:
+            raise ValueError("waitlist applies to one class (owner_booking_id), not to a term")
+        return self
 
     @property
     def requested_seats(self) -> int:
@@ -180,6 +209,28 @@ BookingBody = Annotated[GroupOwnerBooking | GroupCustomerBooking, Field(discrimi
 class ActionRequest(ContractModel):
     booking_id: UUID
     action: Action
+    message: Message | None = None
+
+
+class MoveRequest(ContractModel):
+    """Move a confirmed seat booking, same id and seats, to another class."""
+
+    booking_id: UUID
+    owner_booking_id: UUID  # the class moved to
+    message: Message | None = None
+
+    @model_validator(mode="after")
+    def _to_another_booking(self) -> MoveRequest:
+        if self.owner_booking_id == self.booking_id:
+            raise ValueError("owner_booking_id must be a class, not the booking moved")
+        return self
+
+
+class SetMaxSeatsRequest(ContractModel):
+    """Raise or lower a class's seats; never below the seats taken and offered."""
+
+    booking_id: UUID
+    max_seats: SeatCount
     message: Message | None = None
 
 

@@ -24,6 +24,11 @@ class EventInfo(ResponseModel):
 class ClassSeats(ResponseModel):
     current_seats: int
     max_seats: int
+    # Seats in waiting entries (bounded by waitlist_size), and held by open offers (inside
+    # max_seats beside current_seats).
+    waitlist_seats: int
+    offered_seats: int
+    waitlist_size: int
 
 
 class CustomerSeats(ResponseModel):
@@ -42,6 +47,16 @@ class ClassSettings(ResponseModel):
     min_booking_time: str | None
     max_booking_time: str | None
     auto_complete: bool
+    waitlist_size: int
+    waitlist_promotion: Literal["automatic", "offer"]
+    offer_time: str
+
+
+class WaitlistPlace(ResponseModel):
+    """A waiting booking's place in line, or an offered one's deadline."""
+
+    position: int | None = None
+    offer_expires_at: AwareDatetime | None = None
 
 
 class Attributes(ResponseModel):
@@ -50,6 +65,7 @@ class Attributes(ResponseModel):
     settings: ClassSettings | None = None
     customer: Contact | None = None
     owner: Contact | None = None
+    waitlist: WaitlistPlace | None = None
 
 
 class BookingSummary(ResponseModel):
@@ -74,6 +90,23 @@ class LogEntry(ResponseModel):
     to_state: str
     message: str | None
     created_at: AwareDatetime
+    # A move names both classes; a capacity change the seats before and after.
+    from_class: UUID | None = None
+    to_class: UUID | None = None
+    max_seats_before: int | None = None
+    max_seats_after: int | None = None
+
+
+class WaitlistEntry(ResponseModel):
+    """One waiting or offered booking of a class, as its owner sees the line."""
+
+    id: UUID
+    state: Literal["waitlisted", "offered"]
+    seats: int
+    customer: Contact
+    created_at: AwareDatetime
+    position: int | None = None
+    offer_expires_at: AwareDatetime | None = None
 
 
 class Notification(ResponseModel):
@@ -102,6 +135,7 @@ class Booking(BookingSummary):
     related_bookings: list[RelatedBooking] | None = None
     logs: list[LogEntry] | None = None
     notifications: list[Notification] | None = None
+    waitlist: list[WaitlistEntry] | None = None
 
 
 class BookingResponse(ResponseModel):

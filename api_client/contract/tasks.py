@@ -18,7 +18,9 @@ from .requests import (
     BookingQuery,
     BulkCreate,
     GroupsQuery,
+    MoveRequest,
     NotificationsRetry,
+    SetMaxSeatsRequest,
     SeriesCancel,
 )
 
@@ -31,6 +33,8 @@ RETRY_NOTIFICATIONS = "bookings.retry_notifications"
 CREATE_RECURRING = "bookings.create_recurring"
 CANCEL_SERIES = "bookings.cancel_series"
 BULK_CREATE = "bookings.bulk_create"
+MOVE_BOOKING = "bookings.move_booking"
+SET_MAX_SEATS = "bookings.set_max_seats"
 
 QUEUE = "bookings"
 # The keyword a command's idempotency key travels under, beside its request.
@@ -73,6 +77,8 @@ TASKS: dict[str, TaskContract[Any]] = {
         TaskContract(CREATE_RECURRING, TypeAdapter(GroupOwnerSeries), keyed=True, as_body=True),
         TaskContract(CANCEL_SERIES, TypeAdapter(SeriesCancel), keyed=True),
         TaskContract(BULK_CREATE, TypeAdapter(BulkCreate), keyed=True),
+        TaskContract(MOVE_BOOKING, TypeAdapter(MoveRequest), keyed=True),
+        TaskContract(SET_MAX_SEATS, TypeAdapter(SetMaxSeatsRequest), keyed=True),
         TaskContract(RETRY_NOTIFICATIONS, TypeAdapter(NotificationsRetry), keyed=False),
         TaskContract(GET_BOOKING, TypeAdapter(BookingQuery), keyed=False),
         TaskContract(LIST_GROUPS, TypeAdapter(GroupsQuery), keyed=False),
