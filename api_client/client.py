@@ -173,6 +173,63 @@ class BookingClient:
         """The owner completes a class that has ended, with its seat bookings."""
         return self.submit_action(booking_id, "complete", message, idempotency_key).result()
 
+    def accept_offer(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The customer takes the seats offered to a waiting booking, before its
+        `attributes.waitlist.offer_expires_at`; the booking is then confirmed."""
+        return self.submit_action(booking_id, "accept_offer", message, idempotency_key).result()
+
+    def decline_offer(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The customer turns an offer down; its seats go to the next in line."""
+        return self.submit_action(booking_id, "decline_offer", message, idempotency_key).result()
+
+    def set_max_seats(
+        self,
+        class_id: str,
+        max_seats: int,
+        message: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """The owner changes a class's seats: raising promotes (or offers to) the waitlist at
+        once; lowering below the seats taken plus offered is refused (409)."""
+        return self.submit_set_max_seats(class_id, max_seats, message, idempotency_key).result()
+
+    def submit_set_max_seats(
+        self,
+        class_id: str,
+        max_seats: int,
+        message: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PendingResult:
+        """Enqueue set_max_seats and return a handle at once."""
+        request = {"booking_id": class_id, "max_seats": max_seats, "message": message}
+        return self._submit(tasks.SET_MAX_SEATS, request, idempotency_key)
+
+    def move(
+        self,
+        booking_id: str,
+        to_class_id: str,
+        message: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Move a confirmed seat booking, same id and seats, to another open class with room;
+        it never jumps that class's waitlist, and its old seats promote the old class's."""
+        return self.submit_move(booking_id, to_class_id, message, idempotency_key).result()
+
+    def submit_move(
+        self,
+        booking_id: str,
+        to_class_id: str,
+        message: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PendingResult:
+        """Enqueue move and return a handle at once."""
+        request = {"booking_id": booking_id, "owner_booking_id": to_class_id, "message": message}
+        return self._submit(tasks.MOVE_BOOKING, request, idempotency_key)
+
     def retry_notifications(self, booking_id: str | None = None) -> dict[str, Any]:
         """Send failed notifications (of one booking, or all) again, with a fresh budget."""
         return self._unkeyed(tasks.RETRY_NOTIFICATIONS, {"booking_id": booking_id}).result()
@@ -272,7 +329,8 @@ class BookingClient:
         message: str | None = None,
         idempotency_key: str | None = None,
     ) -> PendingResult:
-        """Enqueue cancel, cancel_by_customer, cancel_by_owner or complete; return at once."""
+        """Enqueue cancel, cancel_by_customer, cancel_by_owner, complete, accept_offer or
+        decline_offer (the actions that take at most a message); return at once."""
         request = {"booking_id": booking_id, "action": action, "message": message}
         return self._submit(tasks.APPLY_ACTION, request, idempotency_key)
 
@@ -283,7 +341,8 @@ class BookingClient:
     # Queries --------------------------------------------------------------------------------
 
     def get_booking(self, booking_id: str, include: Iterable[str] | str = ()) -> dict[str, Any]:
-        """One booking; include any of "attributes", "related_bookings", "logs", "notifications".
+        """One booking; include any of "attributes", "related_bookings", "logs", "notifications",
+        "waitlist" (a class's waiting and offered bookings, in order of arrival).
 
         `include` may also be written as in Timekit's query string: "attributes,logs".
         """
