@@ -1,4 +1,4 @@
-"""The `bookings` command: create, list, show and cancel bookings from a terminal."""
+"""The `bookings` command: create, list, show, cancel and move bookings from a terminal."""
 
 from .commands import ClientFactory, main
 

@@ -8,21 +8,18 @@ from typing import Any, TypeAlias
 
 from ..client import DEFAULT_REDIS_URL, BookingClient
 from ..errors import BookingError
+from .detail import booking_detail, waitlist_view
 from .files import Body, BodyFileError, import_bodies, is_series, load_bodies
-from .rendering import (
-    Output,
-    booking_detail,
-    created_table,
-    failures_table,
-    groups_table,
-    import_table,
-)
+from .rendering import Output, created_table, failures_table, groups_table, import_table
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 DEFAULT_TIMEOUT_S = 30.0
-INCLUDES = "attributes,related_bookings,logs,notifications"
+INCLUDES = "attributes,related_bookings,logs,notifications,waitlist"
 
-_DESCRIPTION = "Create, list, show and cancel group bookings (classes and their seats)."
+_DESCRIPTION = (
+    "Create, list, show, cancel and move group bookings (classes and their seats), change a "
+    "class's seats and see who waits for one."
+)
 _CREATE_HELP = (
     "FILE holds one Timekit body (a JSON object) or a list of them (a JSON array, imported "
     "with a progress bar); a body with a 'recurrence' key creates a series. '-' reads stdin."
@@ -107,6 +104,23 @@ def cancel(client: BookingClient, args: argparse.Namespace, output: Output) -> i
     return EXIT_OK
 
 
+def waitlist(client: BookingClient, args: argparse.Namespace, output: Output) -> int:
+    response = client.get_booking(args.class_id, include="attributes,waitlist")
+    output.response(response, waitlist_view)
+    return EXIT_OK
+
+
+def move(client: BookingClient, args: argparse.Namespace, output: Output) -> int:
+    output.response(client.move(args.booking_id, args.to, args.message), booking_detail)
+    return EXIT_OK
+
+
+def set_max_seats(client: BookingClient, args: argparse.Namespace, output: Output) -> int:
+    response = client.set_max_seats(args.class_id, args.max_seats, args.message)
+    output.response(response, booking_detail)
+    return EXIT_OK
+
+
 def cancel_series(client: BookingClient, args: argparse.Namespace, output: Output) -> int:
     response = client.cancel_series(args.series_id, args.message, args.from_)
     output.response(response, _cancelled_series)
@@ -126,6 +140,9 @@ _COMMANDS: dict[str, Command] = {
     "show": show,
     "cancel": cancel,
     "cancel-series": cancel_series,
+    "waitlist": waitlist,
+    "move": move,
+    "set-max-seats": set_max_seats,
 }
 
 
@@ -145,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_show(commands, shared)
     _add_cancel(commands, shared)
     _add_cancel_series(commands, shared)
+    _add_waitlist(commands, shared)
+    _add_move(commands, shared)
+    _add_set_max_seats(commands, shared)
     return parser
 
 
@@ -227,6 +247,33 @@ def _add_cancel_series(commands: Subcommands, shared: argparse.ArgumentParser) -
     series.add_argument(
         "--from", dest="from_", metavar="ISO", help="only classes starting at or after this"
     )
+
+
+def _add_waitlist(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
+    line = commands.add_parser(
+        "waitlist", parents=[shared], help="show who waits for a class, and open offers"
+    )
+    line.add_argument("class_id", metavar="CLASS_ID")
+
+
+def _add_move(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
+    move = commands.add_parser(
+        "move", parents=[shared], help="move a confirmed seat booking to another class"
+    )
+    move.add_argument("booking_id", metavar="BOOKING_ID")
+    move.add_argument("--to", required=True, metavar="CLASS_ID", help="the class moved to")
+    move.add_argument("--message", metavar="M", help="told to the customer and both owners")
+
+
+def _add_set_max_seats(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
+    capacity = commands.add_parser(
+        "set-max-seats",
+        parents=[shared],
+        help="raise (the waitlist moves up) or lower a class's seats",
+    )
+    capacity.add_argument("class_id", metavar="CLASS_ID")
+    capacity.add_argument("max_seats", metavar="N", type=int, help="the class's seats from now")
+    capacity.add_argument("--message", metavar="M", help="why, for the class's log")
 
 
 def _seconds(text: str) -> float:

@@ -6,7 +6,6 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TextIO
 
 from rich.console import Console, Group, RenderableType
@@ -15,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import BookingError
+from .cells import cell, event_info, moment, seats
 from .files import Outcome
 
 Renderer = Callable[[dict[str, Any]], RenderableType]
@@ -166,157 +166,3 @@ def error_messages(error: BookingError) -> list[tuple[str, str]]:
     if not error.errors:
         return [("", error.message)]
     return [(field, message) for field, messages in error.errors.items() for message in messages]
-
-
-# One booking: `show` and `cancel` ----------------------------------------------------------------
-
-
-def booking_detail(response: dict[str, Any]) -> RenderableType:
-    """The booking's fields, then its related bookings, logs and notifications if included."""
-    booking = response["data"]
-    parts: list[RenderableType] = [_fields_table(booking)]
-    if "related_bookings" in booking:
-        parts.append(_related_table(booking["related_bookings"]))
-    if "logs" in booking:
-        parts.append(_logs_table(booking["logs"]))
-    if "notifications" in booking:
-        parts.append(_notifications_table(booking["notifications"]))
-    return Group(*parts)
-
-
-def _fields_table(booking: dict[str, Any]) -> Table:
-    table = Table(show_header=False, title=f"Booking {booking['id']}", title_justify="left")
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    for label, value in _fields(booking):
-        if value not in (None, "", []):
-            table.add_row(label, cell(value))
-    return table
-
-
-def _fields(booking: dict[str, Any]) -> list[tuple[str, object]]:
-    attributes = booking.get("attributes") or {}
-    event = event_info(booking)
-    settings = attributes.get("settings") or {}
-    return [
-        ("state", booking.get("state")),
-        ("graph", booking.get("graph")),
-        ("what", event.get("what")),
-        ("where", event.get("where")),
-        ("start", moment(event.get("start"))),
-        ("end", moment(event.get("end"))),
-        ("calendar", event.get("calendar_id")),
-        ("description", event.get("description")),
-        ("seats", seats(booking)),
-        ("class", booking.get("owner_booking_id")),
-        ("series", booking.get("series_id")),
-        ("customer", contact(attributes.get("customer"))),
-        ("owner", contact(attributes.get("owner"))),
-        ("min cancel time", settings.get("min_cancel_time")),
-        ("min booking time", settings.get("min_booking_time")),
-        ("max booking time", settings.get("max_booking_time")),
-        ("auto complete", settings.get("auto_complete")),
-        ("available actions", ", ".join(booking.get("available_actions") or [])),
-        ("completed", booking.get("completed")),
-        ("created", moment(booking.get("created_at"))),
-        ("updated", moment(booking.get("updated_at"))),
-    ]
-
-
-def _related_table(related: list[dict[str, Any]]) -> RenderableType:
-    if not related:
-        return Text("No related bookings.")
-    table = Table(title="Related bookings", title_justify="left")
-    for header in ("id", "graph", "state", "seats", "customer"):
-        table.add_column(header, no_wrap=header == "id")
-    for other in related:
-        table.add_row(
-            cell(other["id"]),
-            cell(other.get("graph")),
-            cell(other.get("state")),
-            cell(other.get("seats")),
-            cell(contact(other.get("customer"))),
-        )
-    return table
-
-
-def _logs_table(logs: list[dict[str, Any]]) -> RenderableType:
-    if not logs:
-        return Text("No log entries.")
-    table = Table(title="Log", title_justify="left")
-    for header in ("at", "action", "from", "to", "message"):
-        table.add_column(header, no_wrap=header == "at")
-    for entry in logs:
-        table.add_row(
-            cell(moment(entry.get("created_at"))),
-            cell(entry.get("action")),
-            cell(entry.get("from_state")),
-            cell(entry.get("to_state")),
-            cell(entry.get("message")),
-        )
-    return table
-
-
-def _notifications_table(notifications: list[dict[str, Any]]) -> RenderableType:
-    if not notifications:
-        return Text("No notifications.")
-    table = Table(title="Notifications", title_justify="left")
-    for header in ("at", "type", "channel", "to", "state", "attempts", "last error"):
-        table.add_column(header, no_wrap=header == "at")
-    for notice in notifications:
-        recipient = notice.get("recipient") or {}
-        table.add_row(
-            cell(moment(notice.get("created_at"))),
-            cell(notice.get("type")),
-            cell(notice.get("channel")),
-            cell(contact(recipient) or recipient.get("role")),
-            cell(notice.get("state")),
-            cell(notice.get("attempts")),
-            cell(notice.get("last_error")),
-        )
-    return table
-
-
-# Cells: fields of a response dict as short, plain table cells ------------------------------------
-
-
-def cell(value: object) -> Text:
-    """A value as plain text: never read as rich markup, whatever brackets it holds."""
-    if value is None:
-        return Text("")
-    if isinstance(value, bool):
-        return Text("yes" if value else "no")
-    return Text(str(value))
-
-
-def moment(value: str | None) -> str:
-    """An RFC 3339 time as 'Fri 2030-09-06 07:00 UTC', in the offset the worker gave it."""
-    if not value:
-        return ""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    return f"{parsed:%a %Y-%m-%d %H:%M} {parsed.tzname() or ''}".rstrip()
-
-
-def event_info(booking: dict[str, Any]) -> dict[str, Any]:
-    """The class's event (for a seat booking too), or {} when attributes were not included."""
-    return dict((booking.get("attributes") or {}).get("event_info") or {})
-
-
-def seats(booking: dict[str, Any]) -> str:
-    """'taken/max' for a class, the number of seats for a seat booking."""
-    counts = (booking.get("attributes") or {}).get("group_booking") or {}
-    if "max_seats" in counts:
-        return f"{counts['current_seats']}/{counts['max_seats']}"
-    if "seats" in counts:
-        return str(counts["seats"])
-    return "" if booking.get("seats") is None else str(booking["seats"])
-
-
-def contact(person: dict[str, Any] | None) -> str:
-    if not person:
-        return ""
-    email = person.get("email")
-    return f"{person.get('name') or ''} <{email}>".strip() if email else str(person.get("name"))

@@ -67,11 +67,13 @@ class FakeClient(BookingClient):
     BookingClient's signature (mypy checks the overrides, and
     test_the_fake_client_keeps_the_signatures_of_booking_client checks them at run time).
     A class titled "Full" is refused by the "worker" (409) when its answer is collected; a
-    max_seats below 1 is refused by the "client's validation" (422) when it is submitted.
+    max_seats below 1 is refused by the "client's validation" (422) when it is submitted, and
+    one below the seats taken by the "worker" (409). `waitlists` holds each class's line.
     """
 
     def __init__(self) -> None:  # no Celery app: a method the fake does not override fails
         self.bookings: dict[str, dict[str, Any]] = {}
+        self.waitlists: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[tuple[Any, ...]] = []
         self.closed = False
 
@@ -118,6 +120,8 @@ class FakeClient(BookingClient):
         data = dict(self.bookings[booking_id])
         if "logs" in include:
             data["logs"] = [_log("create", None, "tentative", None)]
+        if "waitlist" in include:
+            data["waitlist"] = self.waitlists.get(booking_id, [])
         return {"data": data}
 
     def cancel(
@@ -144,6 +148,35 @@ class FakeClient(BookingClient):
     ) -> dict[str, Any]:
         self.calls.append(("cancel_series", series_id, message, from_))
         return {"data": {"series_id": series_id, "cancelled": ["c-1", "c-2"]}}
+
+    def move(
+        self,
+        booking_id: str,
+        to_class_id: str,
+        message: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        self.calls.append(("move", booking_id, to_class_id, message))
+        if to_class_id not in self.bookings:
+            raise NotFoundError(f"no booking with id {to_class_id}")
+        self.bookings[booking_id]["owner_booking_id"] = to_class_id
+        return {"data": self.bookings[booking_id]}
+
+    def set_max_seats(
+        self,
+        class_id: str,
+        max_seats: int,
+        message: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        self.calls.append(("set_max_seats", class_id, max_seats, message))
+        if max_seats < 1:
+            raise InvalidRequestError(errors={"max_seats": ["must be at least 1"]})
+        counts = self.bookings[class_id]["attributes"]["group_booking"]
+        if max_seats < counts["current_seats"]:
+            raise ConflictError(f"{counts['current_seats']} seats are taken; nobody is pushed out")
+        counts["max_seats"] = max_seats
+        return {"data": self.bookings[class_id]}
 
     def close(self) -> None:
         self.closed = True
@@ -186,6 +219,51 @@ def _log(action: str, from_state: str | None, to_state: str, message: str | None
         "message": message,
         "created_at": CREATED_AT,
     }
+
+
+def seat_booking(class_id: str, state: str = "confirmed", seats: int = 2) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "state": state,
+        "graph": "group_customer",
+        "owner_booking_id": class_id,
+        "created_at": CREATED_AT,
+        "updated_at": CREATED_AT,
+        "available_actions": ["cancel_by_customer", "cancel_by_owner"],
+        "attributes": {
+            "group_booking": {"seats": seats},
+            "customer": {"name": "Marty McFly", "email": "marty@mcfly.example"},
+        },
+    }
+
+
+def waiting(position: int, name: str, seats: int = 1) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "state": "waitlisted",
+        "seats": seats,
+        "customer": {"name": name, "email": f"{name.split()[0].lower()}@example.org"},
+        "created_at": CREATED_AT,
+        "position": position,
+    }
+
+
+def offered(name: str, expires_at: str, seats: int = 2) -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "state": "offered",
+        "seats": seats,
+        "customer": {"name": name, "email": f"{name.split()[0].lower()}@example.org"},
+        "created_at": CREATED_AT,
+        "offer_expires_at": expires_at,
+    }
+
+
+def with_waitlist_counts(
+    fake: FakeClient, class_id: str, waiting_seats: int, offered_seats: int, size: int
+) -> None:
+    counts = fake.bookings[class_id]["attributes"]["group_booking"]
+    counts.update(waitlist_seats=waiting_seats, offered_seats=offered_seats, waitlist_size=size)
 
 
 def overridden_methods(fake: type, real: type) -> list[str]:
@@ -532,12 +610,193 @@ def test_cancel_series_passes_the_message_and_the_first_moment(
     assert "Cancelled 2 classes of series s-1" in capsys.readouterr().out
 
 
+# waitlist, move and set-max-seats ---------------------------------------------------------------
+
+
+def test_waitlist_lists_the_line_in_order_of_arrival_with_positions_and_the_offer_expiry(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class(current_seats=18, max_seats=20)
+    with_waitlist_counts(fake, class_id, waiting_seats=3, offered_seats=2, size=10)
+    line = [
+        offered("Jennifer Parker", "2030-09-05T09:30:00+00:00"),
+        waiting(1, "Biff Tannen", seats=2),
+        waiting(2, "George McFly"),
+    ]
+    fake.waitlists[class_id] = line
+
+    assert run("waitlist", class_id) == 0
+
+    out = capsys.readouterr().out
+    assert ("get_booking", class_id, "attributes,waitlist") in fake.calls
+    assert f"Waitlist of {TITLE}" in out
+    assert "18/20 seats taken; 3/10 seats waiting, 2 offered" in out
+    for header in ("position", "customer", "seats", "state", "offer expiry"):
+        assert header in out
+    rows = [row for row in out.splitlines() if "@example.org" in row]
+    assert len(rows) == 3
+    assert "Jennifer Parker" in rows[0] and "offered" in rows[0]
+    assert "Thu 2030-09-05 09:30 UTC" in rows[0]
+    assert "Biff Tannen" in rows[1] and "waitlisted" in rows[1] and " 1 " in rows[1]
+    assert "George McFly" in rows[2] and " 2 " in rows[2]
+    assert all(entry["id"] in out for entry in line)
+
+
+def test_waitlist_of_a_class_nobody_waits_for_says_so(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class(current_seats=4, max_seats=20)
+    with_waitlist_counts(fake, class_id, waiting_seats=0, offered_seats=0, size=0)
+
+    assert run("waitlist", class_id) == 0
+
+    out = capsys.readouterr().out
+    assert "4/20 seats taken; no waitlist" in out
+    assert "Nobody is waiting." in out
+
+
+def test_waitlist_with_json_prints_the_raw_response(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class()
+    fake.waitlists[class_id] = [waiting(1, "Biff Tannen")]
+
+    assert run("waitlist", class_id, "--json") == 0
+
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["data"]["waitlist"] == fake.waitlists[class_id]
+
+
+def test_waitlist_of_an_unknown_class_exits_1_with_the_404(
+    run: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("waitlist", "b0b0b0b0-0000-4000-8000-000000000000") == 1
+
+    assert "NotFoundError (404)" in capsys.readouterr().err
+
+
+def test_show_of_a_class_with_a_waitlist_shows_its_counts_and_promotion_mode(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class(current_seats=20, max_seats=20)
+    with_waitlist_counts(fake, class_id, waiting_seats=4, offered_seats=0, size=10)
+    fake.bookings[class_id]["attributes"]["settings"] = {
+        "max_seats": 20,
+        "waitlist_size": 10,
+        "waitlist_promotion": "offer",
+        "offer_time": "30 minutes",
+    }
+    fake.waitlists[class_id] = [waiting(1, "Biff Tannen", seats=4)]
+
+    assert run("show", class_id, "--include", "attributes,waitlist") == 0
+
+    out = capsys.readouterr().out
+    assert "4/10 seats waiting, 0 offered" in out
+    assert "offer" in out and "30 minutes" in out
+    assert "Waitlist" in out and "Biff Tannen" in out
+
+
+def test_show_of_a_waiting_booking_shows_its_place_in_line(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seat = seat_booking(fake.add_class(), state="waitlisted")
+    seat["attributes"]["waitlist"] = {"position": 3}
+    fake.bookings[seat["id"]] = seat
+
+    assert run("show", seat["id"]) == 0
+
+    out = capsys.readouterr().out
+    assert "waitlisted" in out
+    [place] = [line for line in out.splitlines() if "place in line" in line]
+    assert place.split("│")[2].strip() == "3"
+
+
+def test_show_of_an_offered_booking_shows_when_its_offer_expires(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seat = seat_booking(fake.add_class(), state="offered")
+    seat["attributes"]["waitlist"] = {"offer_expires_at": "2030-09-05T09:30:00+00:00"}
+    fake.bookings[seat["id"]] = seat
+
+    assert run("show", seat["id"]) == 0
+
+    out = capsys.readouterr().out
+    assert "offer expires" in out and "Thu 2030-09-05 09:30 UTC" in out
+
+
+def test_move_passes_the_target_class_and_the_message_and_prints_the_booking(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, target = fake.add_class(), fake.add_class(what="Saturday Yoga")
+    seat = seat_booking(source)
+    fake.bookings[seat["id"]] = seat
+
+    assert run("move", seat["id"], "--to", target, "--message", "Friday is full for me") == 0
+
+    assert ("move", seat["id"], target, "Friday is full for me") in fake.calls
+    out = capsys.readouterr().out
+    assert seat["id"] in out and target in out and "confirmed" in out
+
+
+def test_move_to_an_unknown_class_exits_1_with_the_404(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seat = seat_booking(fake.add_class())
+    fake.bookings[seat["id"]] = seat
+
+    assert run("move", seat["id"], "--to", "c0c0c0c0-0000-4000-8000-000000000000", "--json") == 1
+
+    assert json.loads(capsys.readouterr().out)["status"] == 404
+
+
+def test_set_max_seats_passes_the_seats_and_the_message_and_prints_the_class(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class(current_seats=20, max_seats=20)
+
+    assert run("set-max-seats", class_id, "25", "--message", "Bigger studio") == 0
+
+    assert ("set_max_seats", class_id, 25, "Bigger studio") in fake.calls
+    out = capsys.readouterr().out
+    assert class_id in out and "20/25" in out
+
+
+def test_set_max_seats_below_the_seats_taken_exits_1_with_the_409(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class(current_seats=12, max_seats=20)
+
+    assert run("set-max-seats", class_id, "10") == 1
+
+    err = capsys.readouterr().err
+    assert "ConflictError (409)" in err and "nobody is pushed out" in err
+    assert fake.bookings[class_id]["attributes"]["group_booking"]["max_seats"] == 20
+
+
+def test_set_max_seats_of_zero_exits_1_with_the_clients_422(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class()
+
+    assert run("set-max-seats", class_id, "0") == 1
+
+    assert "InvalidRequestError (422)" in capsys.readouterr().err
+
+
 # the command line itself ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "argv",
-    [[], ["frobnicate"], ["cancel", "x", "--as", "janitor"], ["--timeout", "soon", "list"]],
+    [
+        [],
+        ["frobnicate"],
+        ["cancel", "x", "--as", "janitor"],
+        ["--timeout", "soon", "list"],
+        ["move", "x"],
+        ["set-max-seats", "x", "many"],
+        ["waitlist"],
+    ],
 )
 def test_a_usage_error_exits_2_without_a_client(
     run: Callable[..., int], fake: FakeClient, argv: list[str], capsys: pytest.CaptureFixture[str]
@@ -551,7 +810,9 @@ def test_a_usage_error_exits_2_without_a_client(
 def test_help_exits_0(run: Callable[..., int], capsys: pytest.CaptureFixture[str]) -> None:
     assert run("--help") == 0
 
-    assert "cancel-series" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "cancel-series" in out
+    assert "waitlist" in out and "move" in out and "set-max-seats" in out
 
 
 def test_the_command_does_not_import_the_worker() -> None:
