@@ -13,12 +13,15 @@ from api_client.contract import (
     ActionRequest,
     BookingBody,
     BookingQuery,
+    BookingResponse,
     CommandEnvelope,
     GroupCustomerBooking,
     GroupOwnerBooking,
     GroupsQuery,
+    tasks,
     validate,
 )
+from api_client.contract.requests import MoveRequest, SetMaxSeatsRequest
 from api_client.errors import InvalidRequestError
 
 BODY: TypeAdapter[Any] = TypeAdapter(BookingBody)
@@ -26,6 +29,9 @@ ACTION = TypeAdapter(ActionRequest)
 BOOKING_QUERY = TypeAdapter(BookingQuery)
 GROUPS_QUERY = TypeAdapter(GroupsQuery)
 ENVELOPE = TypeAdapter(CommandEnvelope)
+MOVE = TypeAdapter(MoveRequest)
+SET_MAX_SEATS = TypeAdapter(SetMaxSeatsRequest)
+RESPONSE = TypeAdapter(BookingResponse)
 
 # The seed's class and Marty's seat booking.
 CLASS_ID = "a1ebdd9d-db42-4cd3-a915-0202a034284a"
@@ -520,3 +526,254 @@ def test_a_class_outside_the_years_bookings_can_be_about_is_refused(
 def test_a_nul_character_in_text_is_refused(owner_body: dict[str, Any]) -> None:
     body = {**owner_body, "event": {**owner_body["event"], "what": "Yoga\x00class"}}
     assert refusal(BODY, body) == {"event.what": ["must not contain NUL characters"]}
+
+
+# The waitlist: class settings ----------------------------------------------------------------
+
+
+def test_a_class_has_no_waitlist_and_promotes_automatically_by_default(
+    owner_body: dict[str, Any],
+) -> None:
+    settings = validate(BODY, owner_body).settings
+
+    assert settings.waitlist_size == 0
+    assert settings.waitlist_promotion == "automatic"
+    assert settings.offer_time == "2 hours"
+
+
+def test_a_class_with_a_waitlist_that_offers_freed_seats_for_thirty_minutes_is_accepted(
+    owner_body: dict[str, Any],
+) -> None:
+    owner_body["settings"].update(
+        waitlist_size=10, waitlist_promotion="offer", offer_time="30 minutes"
+    )
+
+    settings = validate(BODY, owner_body).settings
+
+    assert (settings.waitlist_size, settings.waitlist_promotion) == (10, "offer")
+    assert settings.offer_time == "30 minutes"
+
+
+@pytest.mark.parametrize("size", [-1, 100_001, "10", 10.0, True, None])
+def test_a_waitlist_size_must_be_a_json_integer_from_zero_to_a_hundred_thousand(
+    owner_body: dict[str, Any], size: object
+) -> None:
+    owner_body["settings"]["waitlist_size"] = size
+
+    assert list(refusal(BODY, owner_body)) == ["settings.waitlist_size"]
+
+
+@pytest.mark.parametrize("mode", ["manual", "Automatic", "", None, 1])
+def test_an_unknown_promotion_mode_is_refused_at_its_setting(
+    owner_body: dict[str, Any], mode: object
+) -> None:
+    owner_body["settings"]["waitlist_promotion"] = mode
+
+    assert list(refusal(BODY, owner_body)) == ["settings.waitlist_promotion"]
+
+
+def test_an_unreadable_offer_time_is_refused_at_its_setting(owner_body: dict[str, Any]) -> None:
+    owner_body["settings"]["offer_time"] = "a while"
+
+    errors = refusal(BODY, owner_body)
+
+    assert list(errors) == ["settings.offer_time"]
+    assert "cannot read 'a while' as a duration" in errors["settings.offer_time"][0]
+
+
+@pytest.mark.parametrize("offer_time", ["0 seconds", "367 days"])
+def test_an_offer_time_under_a_second_or_over_366_days_is_refused(
+    owner_body: dict[str, Any], offer_time: str
+) -> None:
+    owner_body["settings"]["offer_time"] = offer_time
+
+    assert refusal(BODY, owner_body) == {
+        "settings.offer_time": ["must be between 1 second and 366 days"]
+    }
+
+
+# The waitlist: seat bookings that may wait ---------------------------------------------------
+
+
+def test_a_seat_booking_does_not_wait_unless_it_asks_to(customer_body: dict[str, Any]) -> None:
+    assert validate(BODY, customer_body).waitlist is False
+    assert validate(BODY, {**customer_body, "waitlist": True}).waitlist is True
+
+
+@pytest.mark.parametrize("waitlist", ["true", 1, None])
+def test_waitlist_must_be_a_json_boolean(customer_body: dict[str, Any], waitlist: object) -> None:
+    assert list(refusal(BODY, {**customer_body, "waitlist": waitlist})) == ["waitlist"]
+
+
+def test_a_term_booking_cannot_wait(customer_body: dict[str, Any]) -> None:
+    body = {**customer_body, "related": {"series_id": CLASS_ID}, "waitlist": True}
+
+    assert refusal(BODY, body) == {
+        "body": ["waitlist applies to one class (owner_booking_id), not to a term"]
+    }
+
+
+def test_a_class_body_takes_no_waitlist_flag(owner_body: dict[str, Any]) -> None:
+    assert list(refusal(BODY, {**owner_body, "waitlist": True})) == ["waitlist"]
+
+
+# The waitlist: offers, moves and capacity changes --------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["accept_offer", "decline_offer"])
+def test_accepting_or_declining_an_offer_is_an_action_with_an_optional_message(
+    action: str,
+) -> None:
+    request = validate(ACTION, {"booking_id": BOOKING_ID, "action": action, "message": "Yes!"})
+
+    assert (request.action, request.message) == (action, "Yes!")
+
+
+@pytest.mark.parametrize("action", ["move", "set_max_seats", "offer", "promote", "expire_offer"])
+def test_moves_capacity_changes_and_the_systems_own_actions_are_not_plain_actions(
+    action: str,
+) -> None:
+    assert list(refusal(ACTION, {"booking_id": BOOKING_ID, "action": action})) == ["action"]
+
+
+def test_a_move_names_the_booking_and_the_class_it_moves_to() -> None:
+    request = validate(
+        MOVE, {"booking_id": BOOKING_ID, "owner_booking_id": CLASS_ID, "message": "Saturday"}
+    )
+
+    assert (request.booking_id, request.owner_booking_id) == (UUID(BOOKING_ID), UUID(CLASS_ID))
+    assert request.message == "Saturday"
+
+
+@pytest.mark.parametrize("owner_booking_id", [None, "not-a-uuid", 42])
+def test_a_move_needs_a_well_formed_class_id(owner_booking_id: object) -> None:
+    errors = refusal(MOVE, {"booking_id": BOOKING_ID, "owner_booking_id": owner_booking_id})
+
+    assert list(errors) == ["owner_booking_id"]
+
+
+def test_a_move_without_a_class_names_the_missing_field() -> None:
+    assert refusal(MOVE, {"booking_id": BOOKING_ID}) == {"owner_booking_id": ["Field required"]}
+
+
+def test_a_booking_cannot_be_moved_into_itself() -> None:
+    errors = refusal(MOVE, {"booking_id": BOOKING_ID, "owner_booking_id": BOOKING_ID})
+
+    assert errors == {"body": ["owner_booking_id must be a class, not the booking moved"]}
+
+
+def test_a_move_message_over_two_thousand_characters_is_refused() -> None:
+    request = {"booking_id": BOOKING_ID, "owner_booking_id": CLASS_ID, "message": "x" * 2001}
+
+    assert list(refusal(MOVE, request)) == ["message"]
+
+
+def test_a_capacity_change_names_the_class_and_its_new_seats() -> None:
+    request = validate(SET_MAX_SEATS, {"booking_id": CLASS_ID, "max_seats": 25})
+
+    assert (request.booking_id, request.max_seats, request.message) == (UUID(CLASS_ID), 25, None)
+
+
+@pytest.mark.parametrize("max_seats", [0, -1, 100_001, "25", 25.0, True, None])
+def test_a_capacity_change_takes_one_to_a_hundred_thousand_seats_as_a_json_integer(
+    max_seats: object,
+) -> None:
+    errors = refusal(SET_MAX_SEATS, {"booking_id": CLASS_ID, "max_seats": max_seats})
+
+    assert list(errors) == ["max_seats"]
+
+
+@pytest.mark.parametrize(
+    ("name", "task"),
+    [
+        (tasks.MOVE_BOOKING, "bookings.move_booking"),
+        (tasks.SET_MAX_SEATS, "bookings.set_max_seats"),
+    ],
+)
+def test_moves_and_capacity_changes_are_keyed_commands(name: str, task: str) -> None:
+    assert name == task
+    assert tasks.TASKS[name].keyed
+
+
+def test_a_booking_query_may_include_the_waitlist() -> None:
+    query = validate(BOOKING_QUERY, {"booking_id": CLASS_ID, "include": ["attributes", "waitlist"]})
+
+    assert query.include == ("attributes", "waitlist")
+
+
+# The waitlist: what the worker answers -------------------------------------------------------
+
+
+def class_response(**data: Any) -> dict[str, Any]:
+    """A class as the worker shows it with attributes, its line's counts and settings."""
+    return {
+        "id": CLASS_ID,
+        "graph": "group_owner",
+        "state": "tentative",
+        "completed": False,
+        "available_actions": ["cancel", "complete", "set_max_seats"],
+        "created_at": "2016-09-01T12:00:00+00:00",
+        "updated_at": "2016-09-01T12:00:00+00:00",
+        "attributes": {
+            "event_info": {
+                "start": "2016-09-30T08:00:00+00:00",
+                "end": "2016-09-30T09:00:00+00:00",
+                "what": "Doc Brown's Friday Yoga Class",
+                "where": None,
+                "calendar_id": "studio-1",
+                "description": None,
+            },
+            "group_booking": {
+                "current_seats": 18,
+                "max_seats": 20,
+                "waitlist_seats": 3,
+                "offered_seats": 2,
+                "waitlist_size": 10,
+            },
+        },
+        **data,
+    }
+
+
+def line_entry(state: str, **place: Any) -> dict[str, Any]:
+    return {
+        "id": BOOKING_ID,
+        "state": state,
+        "seats": 2,
+        "customer": {"name": "Marty McFly", "email": "marty@mcfly.example"},
+        "created_at": "2016-09-01T12:00:00+00:00",
+        **place,
+    }
+
+
+def test_a_class_response_shows_its_line_in_order_with_a_position_or_an_offers_end() -> None:
+    body = class_response(
+        waitlist=[
+            line_entry("offered", offer_expires_at="2016-09-29T10:00:00+00:00"),
+            line_entry("waitlisted", position=1),
+        ]
+    )
+
+    booking = validate(RESPONSE, {"data": body}).data
+
+    counts = booking.attributes.group_booking if booking.attributes else None
+    assert counts is not None and (counts.waitlist_seats, counts.offered_seats) == (3, 2)
+    assert booking.waitlist is not None
+    assert [entry.state for entry in booking.waitlist] == ["offered", "waitlisted"]
+    assert booking.waitlist[0].offer_expires_at == datetime(2016, 9, 29, 10, 0, tzinfo=UTC)
+    assert booking.waitlist[1].position == 1
+
+
+def test_a_line_entry_is_waiting_or_offered_nothing_else() -> None:
+    body = class_response(waitlist=[line_entry("confirmed", position=1)])
+
+    assert list(refusal(RESPONSE, {"data": body})) == ["data.waitlist.0.state"]
+
+
+def test_a_class_response_without_its_waitlist_counts_is_refused() -> None:
+    body = class_response()
+    del body["attributes"]["group_booking"]["waitlist_size"]
+
+    errors = refusal(RESPONSE, {"data": body})
+
+    assert errors["data.attributes.group_booking.ClassSeats.waitlist_size"] == ["Field required"]
