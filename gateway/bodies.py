@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 from fastapi import Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from api_client import BookingError, InvalidRequestError
 from api_client.contract import BookingBody, field_errors
+from api_client.contract.requests import Message, SeatCount
 
 MAX_BODY_BYTES = 1_000_000
 M = TypeVar("M", bound=BaseModel)
@@ -26,6 +36,36 @@ class ActionMessage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     message: str | None = None
+
+
+class MoveOptions(ActionMessage):
+    """`{"move": {"owner_booking_id": "<class>", "message": "..."}}`: the class moved to."""
+
+    # The contract's types, checked here so that a bad field is named under `move.`; the
+    # booking in the path comes in as the validation context.
+    owner_booking_id: UUID
+    message: Message | None = None
+
+    @field_validator("owner_booking_id")
+    @classmethod
+    def _another_booking(cls, owner_booking_id: UUID, info: ValidationInfo) -> UUID:
+        if owner_booking_id == _uuid_or_none((info.context or {}).get("booking_id")):
+            raise ValueError("must be a class, not the booking moved")
+        return owner_booking_id
+
+
+class SetMaxSeatsOptions(ActionMessage):
+    """`{"set_max_seats": {"max_seats": 25, "message": "..."}}`."""
+
+    max_seats: SeatCount
+    message: Message | None = None
+
+
+# What each action's key holds; the others take at most a message.
+ACTION_OPTIONS: dict[str, type[ActionMessage]] = {
+    "move": MoveOptions,
+    "set_max_seats": SetMaxSeatsOptions,
+}
 
 
 class SeriesCancelOptions(ActionMessage):
@@ -72,13 +112,34 @@ async def json_object(request: Request, *, required: bool = True) -> dict[str, A
     return parsed
 
 
-def parsed_as(model: type[M], data: Any, prefix: str = "") -> M:
+def action_options(action: str, booking_id: str, body: dict[str, Any]) -> ActionMessage:
+    """What `{action: {...}}` holds for the action in the path, or a 422 naming each field under
+    the action (`move.owner_booking_id`); an empty body or key is an action without options."""
+    others = sorted(set(body) - {action})
+    if others:
+        mismatch = {key: [f"is not the action in the path ({action})"] for key in others}
+        raise InvalidRequestError(errors=mismatch)
+    model = ACTION_OPTIONS.get(action, ActionMessage)
+    context = {"booking_id": booking_id}
+    return parsed_as(model, body.get(action) or {}, prefix=action, context=context)
+
+
+def parsed_as(
+    model: type[M], data: Any, prefix: str = "", context: dict[str, Any] | None = None
+) -> M:
     """`data` as a gateway wrapper model, or a 422 naming each field under `prefix`."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as error:
         errors = {
             f"{prefix}.{field}" if prefix and field != "body" else (prefix or field): messages
             for field, messages in field_errors(error).items()
         }
         raise InvalidRequestError(errors=errors) from None
+
+
+def _uuid_or_none(value: Any) -> UUID | None:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        return None

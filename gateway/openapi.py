@@ -11,15 +11,33 @@ from pydantic import TypeAdapter
 from api_client.contract import BookingBody, BookingResponse, GroupListResponse
 from api_client.contract.recurrence import GroupOwnerSeries
 
-from .bodies import ActionMessage, BulkSchema, SeriesCancelBody
+from .bodies import (
+    ACTION_OPTIONS,
+    ActionMessage,
+    BulkSchema,
+    MoveOptions,
+    SeriesCancelBody,
+    SetMaxSeatsOptions,
+)
 
 REF = "#/components/schemas/{model}"
-ACTIONS = ("cancel", "cancel_by_customer", "cancel_by_owner", "complete")
+ACTIONS = (
+    "cancel",
+    "cancel_by_customer",
+    "cancel_by_owner",
+    "complete",
+    "accept_offer",
+    "decline_offer",
+    "move",
+    "set_max_seats",
+)
 
 _SCHEMAS: dict[str, Any] = {
     "BookingBody": BookingBody,
     "GroupOwnerSeries": GroupOwnerSeries,
     "ActionMessage": ActionMessage,
+    "MoveOptions": MoveOptions,
+    "SetMaxSeatsOptions": SetMaxSeatsOptions,
     "BulkBody": BulkSchema,
     "SeriesCancelBody": SeriesCancelBody,
     "BookingResponse": BookingResponse,
@@ -29,8 +47,15 @@ _HANDWRITTEN: dict[str, Any] = {
     "ActionBody": {
         "title": "ActionBody",
         "type": "object",
-        "description": 'Keyed by the action in the path, as in {"cancel": {"message": ...}}.',
-        "properties": {action: {"$ref": REF.format(model="ActionMessage")} for action in ACTIONS},
+        "description": (
+            'Keyed by the action in the path, as in {"cancel": {"message": ...}}; move needs '
+            '{"move": {"owner_booking_id": ...}}, set_max_seats {"set_max_seats": {"max_seats": '
+            "...}}."
+        ),
+        "properties": {
+            action: {"$ref": REF.format(model=ACTION_OPTIONS.get(action, ActionMessage).__name__)}
+            for action in ACTIONS
+        },
         "additionalProperties": False,
         "maxProperties": 1,
     },

@@ -8,14 +8,32 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
-from api_client import BookingClient, InvalidRequestError, NotFoundError
+from api_client import BookingClient, InvalidRequestError, NotFoundError, PendingResult
 
 from . import openapi as doc
 from .answers import answer, call, error_response, outcome, pending_response
-from .bodies import ActionMessage, BulkBody, SeriesCancelBody, json_object, parsed_as
+from .bodies import (
+    ActionMessage,
+    BulkBody,
+    MoveOptions,
+    SeriesCancelBody,
+    SetMaxSeatsOptions,
+    action_options,
+    json_object,
+    parsed_as,
+)
 from .results import ResultWatcher
 
-ActionName = Literal["cancel", "cancel_by_customer", "cancel_by_owner", "complete"]
+ActionName = Literal[
+    "cancel",
+    "cancel_by_customer",
+    "cancel_by_owner",
+    "complete",
+    "accept_offer",
+    "decline_offer",
+    "move",
+    "set_max_seats",
+]
 IdempotencyKey = Header(
     default=None, alias="Idempotency-Key", description="Replays answer the first result."
 )
@@ -103,7 +121,8 @@ def bookings_router(
 
     @router.get("/bookings/{booking_id}", responses=doc.responses(404, ok=(200, "BookingResponse")))
     async def get_booking(booking_id: str, include: str = Query(default="")) -> JSONResponse:
-        """One booking; include is a comma list of attributes, related_bookings, logs."""
+        """One booking; include is a comma list of attributes, related_bookings, logs,
+        notifications, waitlist (a class's waiting and offered bookings)."""
         return JSONResponse(await call(client.get_booking, booking_id, include))
 
     @router.put(
@@ -117,14 +136,11 @@ def bookings_router(
         request: Request,
         idempotency_key: str | None = IdempotencyKey,
     ) -> JSONResponse:
-        """cancel, cancel_by_customer, cancel_by_owner or complete, with an optional message."""
+        """cancel, cancel_by_customer, cancel_by_owner, complete, accept_offer or decline_offer
+        with an optional message; move with the class moved to; set_max_seats with the seats."""
         body = await json_object(request, required=False)
-        others = sorted(set(body) - {action})
-        if others:
-            mismatch = {key: [f"is not the action in the path ({action})"] for key in others}
-            raise InvalidRequestError(errors=mismatch)
-        message = parsed_as(ActionMessage, body.get(action) or {}, prefix=action).message
-        handle = await call(client.submit_action, booking_id, action, message, idempotency_key)
+        options = action_options(action, booking_id, body)
+        handle = await call(submit_command, client, booking_id, action, options, idempotency_key)
         return await answer(handle, watcher, wait_s, 200)
 
     @router.get("/jobs/{job_id}", responses={**doc.responses(404, 409), **doc.pending()})
@@ -143,11 +159,34 @@ def bookings_router(
     return router
 
 
+def submit_command(
+    client: BookingClient,
+    booking_id: str,
+    action: str,
+    options: ActionMessage,
+    idempotency_key: str | None,
+) -> PendingResult:
+    """The client's command for the action in the path, with what its body held."""
+    if isinstance(options, MoveOptions):
+        to_class_id = str(options.owner_booking_id)
+        return client.submit_move(booking_id, to_class_id, options.message, idempotency_key)
+    if isinstance(options, SetMaxSeatsOptions):
+        return client.submit_set_max_seats(
+            booking_id, options.max_seats, options.message, idempotency_key
+        )
+    return client.submit_action(booking_id, action, options.message, idempotency_key)
+
+
+# Who waits (`waitlist`) and who sits (`related_bookings`) are the owner's to see; the counts in
+# attributes.group_booking (waitlist_seats, offered_seats) stay public.
+_PRIVATE_FIELDS = ("related_bookings", "waitlist")
+
+
 def without_customers(result: dict[str, Any]) -> dict[str, Any]:
-    """The public list shows classes only: no customer, owner or related seat bookings."""
+    """The public list shows classes only: no customer, owner, related seat bookings or line."""
     classes = []
     for booking in result.get("data", []):
-        shown = {key: value for key, value in booking.items() if key != "related_bookings"}
+        shown = {key: value for key, value in booking.items() if key not in _PRIVATE_FIELDS}
         attributes = shown.get("attributes")
         if isinstance(attributes, dict):
             shown["attributes"] = {
