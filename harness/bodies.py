@@ -40,14 +40,20 @@ def series_body(
     return {**class_body(start, **class_options), "recurrence": recurrence}
 
 
-def seat_body(class_id: str, seats: int | None = None, name: str = "Marty McFly") -> dict[str, Any]:
+def seat_body(
+    class_id: str, seats: int | None = None, name: str = "Marty McFly", *, waitlist: bool = False
+) -> dict[str, Any]:
+    """Seats in one class; with `waitlist`, a place in its line if they do not fit."""
     related: dict[str, Any] = {"owner_booking_id": class_id}
     if seats is not None:
         related["seats"] = seats
     email = name.lower().replace(" ", ".") + "@mcfly.example"
-    return {
+    body: dict[str, Any] = {
         "graph": "group_customer",
         "action": "create",
         "related": related,
         "customer": {"name": name, "email": email},
     }
+    if waitlist:
+        body["waitlist"] = True
+    return body

@@ -68,6 +68,10 @@ def create_app() -> Celery:
                 "schedule": settings.outbox_sweep_every_s,
             },
             "sweep-command-keys": {"task": "bookings.sweep_command_keys", "schedule": 3600.0},
+            "sweep-waitlists": {
+                "task": "bookings.sweep_waitlists",
+                "schedule": settings.offer_sweep_every_s,
+            },
         },
     )
     return app

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     # only briefly against customers cancelling at the same moment.
     complete_batch: int = Field(default=500, ge=1)
 
+    # Waitlists: lapsed offers expire, and lines of classes that can no longer be booked close,
+    # this often (commands touching a class also do it at once).
+    offer_sweep_every_s: float = Field(default=10, gt=0)
+    offer_sweep_batch: int = Field(default=200, ge=1)
+
     # Notifications. Channels: any of log, webhook, email, separated by commas. Unset: log, plus
     # webhook and email where their URL is set.
     notification_channels: str | None = None

@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from redis import Redis
 from sqlalchemy import Connection, Engine, RowMapping, update
 
 from .config import Settings
+from .domain.waitlist import SeatCounts
 from .keys import STALE_LOCK_DRILL_KEY
 from .locks import ClassLocks
 from .storage import queries
@@ -78,11 +80,50 @@ class UnguardedSeats(SeatGuard):
     def read_class(self, conn: Connection, class_id: UUID) -> RowMapping | None:
         return queries.read_booking(conn, class_id)
 
-    def take(self, conn: Connection, klass: RowMapping, seats: int, now: datetime) -> bool:
+    def take(self, conn: Connection, klass: Mapping[Any, Any], seats: int, now: datetime) -> bool:
         conn.execute(
             update(bookings)
             .where(bookings.c.id == klass["id"])
             .values(current_seats=klass["current_seats"] + seats, updated_at=now)
+        )
+        return True
+
+    def join_line(
+        self, conn: Connection, klass: Mapping[Any, Any], seats: int, now: datetime
+    ) -> int | None:
+        number: int = klass["line_arrivals"] + 1
+        conn.execute(
+            update(bookings)
+            .where(bookings.c.id == klass["id"])
+            .values(
+                waitlist_seats=klass["waitlist_seats"] + seats,
+                line_arrivals=number,
+                updated_at=now,
+            )
+        )
+        return number
+
+    def count(
+        self, conn: Connection, klass: Mapping[Any, Any], change: SeatCounts, now: datetime
+    ) -> None:
+        conn.execute(
+            update(bookings)
+            .where(bookings.c.id == klass["id"])
+            .values(
+                current_seats=klass["current_seats"] + change.held,
+                offered_seats=klass["offered_seats"] + change.offered,
+                waitlist_seats=klass["waitlist_seats"] + change.waiting,
+                updated_at=now,
+            )
+        )
+
+    def resize(
+        self, conn: Connection, klass: Mapping[Any, Any], max_seats: int, now: datetime
+    ) -> bool:
+        conn.execute(
+            update(bookings)
+            .where(bookings.c.id == klass["id"])
+            .values(max_seats=max_seats, updated_at=now)
         )
         return True
 

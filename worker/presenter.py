@@ -8,7 +8,7 @@ from typing import Any
 
 from api_client.contract.durations import format_duration
 
-from .domain.graphs import GRAPHS, GROUP_OWNER
+from .domain.graphs import GRAPHS, GROUP_OWNER, State
 
 # A database row or a dict of the same columns.
 Row = Mapping[Any, Any]
@@ -26,8 +26,11 @@ def booking_data(
     related: Sequence[Row] = (),
     logs: Sequence[Row] = (),
     notifications: Sequence[Row] = (),
+    waitlist: Sequence[Row] | None = None,
 ) -> dict[str, Any]:
-    """One booking; `klass` is the class row a seat booking belongs to (itself for a class)."""
+    """One booking; `klass` is the class row a seat booking belongs to (itself for a class).
+
+    A waiting booking's row may carry its `position` in line (reads work it out)."""
     graph = GRAPHS[row["graph"]]
     data: dict[str, Any] = {
         "id": str(row["id"]),
@@ -52,6 +55,8 @@ def booking_data(
         data["logs"] = [_log(entry) for entry in logs]
     if "notifications" in include:
         data["notifications"] = [_notification(row) for row in notifications]
+    if waitlist is not None:
+        data["waitlist"] = [_line_entry(entry) for entry in waitlist]
     return data
 
 
@@ -73,11 +78,34 @@ def _attributes(row: Row, klass: Row | None) -> dict[str, Any]:
         if row["owner_email"] is not None:
             attributes["owner"] = {"name": row["owner_name"], "email": row["owner_email"]}
         return attributes
-    return {
+    attributes = {
         "event_info": _event_info(klass),
         "group_booking": {"owner_booking_id": str(klass["id"]), "seats": row["seats"]},
         "customer": {"name": row["customer_name"], "email": row["customer_email"]},
     }
+    place = _place_in_line(row)
+    if place is not None:
+        attributes["waitlist"] = place
+    return attributes
+
+
+def _place_in_line(row: Row) -> dict[str, Any] | None:
+    if row["state"] == State.WAITLISTED:
+        return {"position": row.get("position")}
+    if row["state"] == State.OFFERED:
+        return {"offer_expires_at": rfc3339(row["offer_expires_at"])}
+    return None
+
+
+def _line_entry(entry: Row) -> dict[str, Any]:
+    shown = {
+        "id": str(entry["id"]),
+        "state": entry["state"],
+        "seats": entry["seats"],
+        "customer": {"name": entry["customer_name"], "email": entry["customer_email"]},
+        "created_at": rfc3339(entry["created_at"]),
+    }
+    return shown | (_place_in_line(entry) or {})
 
 
 def _event_info(klass: Row) -> dict[str, Any]:
@@ -92,7 +120,13 @@ def _event_info(klass: Row) -> dict[str, Any]:
 
 
 def _class_seats(klass: Row) -> dict[str, int]:
-    return {"current_seats": klass["current_seats"], "max_seats": klass["max_seats"]}
+    return {
+        "current_seats": klass["current_seats"],
+        "max_seats": klass["max_seats"],
+        "waitlist_seats": klass["waitlist_seats"],
+        "offered_seats": klass["offered_seats"],
+        "waitlist_size": klass["waitlist_size"],
+    }
 
 
 def _settings(klass: Row) -> dict[str, Any]:
@@ -105,6 +139,9 @@ def _settings(klass: Row) -> dict[str, Any]:
         "min_booking_time": duration(klass["min_booking_s"]),
         "max_booking_time": duration(klass["max_booking_s"]),
         "auto_complete": bool(klass["auto_complete"]),
+        "waitlist_size": klass["waitlist_size"],
+        "waitlist_promotion": klass["waitlist_promotion"],
+        "offer_time": format_duration(klass["offer_s"]),
     }
 
 
@@ -132,6 +169,7 @@ def _log(entry: Row) -> dict[str, Any]:
         "to_state": entry["to_state"],
         "message": entry["message"],
         "created_at": rfc3339(entry["created_at"]),
+        **(entry.get("details") or {}),
     }
 
 

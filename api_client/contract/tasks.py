@@ -20,8 +20,8 @@ from .requests import (
     GroupsQuery,
     MoveRequest,
     NotificationsRetry,
-    SetMaxSeatsRequest,
     SeriesCancel,
+    SetMaxSeatsRequest,
 )
 
 CREATE_BOOKING = "bookings.create_booking"

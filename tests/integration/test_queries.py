@@ -46,7 +46,13 @@ def test_the_public_list_shows_seats_taken_but_never_customer_or_owner_data(
 
     [listed] = client.list_groups(start=base, end=base + timedelta(hours=1))["data"]
 
-    assert listed["attributes"]["group_booking"] == {"current_seats": 5, "max_seats": 12}
+    assert listed["attributes"]["group_booking"] == {
+        "current_seats": 5,
+        "max_seats": 12,
+        "waitlist_seats": 0,
+        "offered_seats": 0,
+        "waitlist_size": 0,
+    }
     text = repr(listed)
     for private in ("marty", "McFly", "doc@hill-valley", "Emmett", "customer", "related"):
         assert private not in text

@@ -34,3 +34,9 @@ def act(
 def get(deps: HandlerDeps, booking_id: str, *include: str) -> dict[str, Any]:
     kwargs = {"booking_id": booking_id, "include": include}
     return CommandRunner(deps).handle(tasks.GET_BOOKING, kwargs, now_utc())
+
+
+def command(deps: HandlerDeps, task_name: str, **fields: Any) -> dict[str, Any]:
+    """Any keyed command by its task name (move_booking, set_max_seats, ...)."""
+    kwargs = {**fields, tasks.KEY_FIELD: str(uuid.uuid4())}
+    return CommandRunner(deps).handle(task_name, kwargs, now_utc())

@@ -46,16 +46,58 @@ def test_each_seat_booking_action_leads_to_its_state(
     assert CUSTOMER_GRAPH.next_state(state, action) == following
 
 
-def test_a_tentative_class_may_be_cancelled_or_completed() -> None:
-    assert OWNER_GRAPH.available_actions("tentative") == ["cancel", "complete"]
+def test_a_tentative_class_may_be_cancelled_completed_or_resized() -> None:
+    assert OWNER_GRAPH.available_actions("tentative") == ["cancel", "complete", "set_max_seats"]
 
 
-def test_a_confirmed_seat_booking_may_be_cancelled_by_either_side_or_completed() -> None:
+def test_a_confirmed_seat_booking_may_be_cancelled_by_either_side_completed_or_moved() -> None:
     assert CUSTOMER_GRAPH.available_actions("confirmed") == [
         "cancel_by_customer",
         "cancel_by_owner",
         "complete",
+        "move",
     ]
+
+
+def test_a_waiting_booking_shows_only_the_cancels_its_customer_or_owner_may_take() -> None:
+    assert CUSTOMER_GRAPH.available_actions("waitlisted") == [
+        "cancel_by_customer",
+        "cancel_by_owner",
+    ]
+
+
+def test_an_offered_booking_may_be_accepted_declined_or_cancelled() -> None:
+    assert CUSTOMER_GRAPH.available_actions("offered") == [
+        "accept_offer",
+        "decline_offer",
+        "cancel_by_customer",
+        "cancel_by_owner",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "following"),
+    [
+        ("waitlisted", "promote", "confirmed"),
+        ("waitlisted", "offer", "offered"),
+        ("waitlisted", "expire_waitlist", "waitlist_expired"),
+        ("offered", "accept_offer", "confirmed"),
+        ("offered", "decline_offer", "offer_declined"),
+        ("offered", "expire_offer", "offer_expired"),
+        ("offered", "expire_waitlist", "waitlist_expired"),
+    ],
+)
+def test_the_system_moves_the_line_along_its_own_edges(
+    state: str, action: str, following: str
+) -> None:
+    assert CUSTOMER_GRAPH.next_state(state, action) == following
+
+
+@pytest.mark.parametrize(
+    "state", ["offer_declined", "offer_expired", "waitlist_expired", "cancelled_by_customer"]
+)
+def test_every_way_out_of_the_line_is_final(state: str) -> None:
+    assert CUSTOMER_GRAPH.is_final(state)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +148,7 @@ def test_an_action_the_state_does_not_allow_is_refused_naming_action_and_state(
 
 
 def test_the_refusal_lists_the_actions_the_state_allows_instead() -> None:
-    with pytest.raises(ActionNotAllowedError, match=r"allowed: cancel, complete\)"):
+    with pytest.raises(ActionNotAllowedError, match=r"allowed: cancel, complete, set_max_seats\)"):
         OWNER_GRAPH.next_state("tentative", "cancel_by_owner")
 
 
@@ -125,8 +167,9 @@ def test_an_action_not_allowed_is_a_domain_refusal() -> None:
         (OWNER_GRAPH, "cancel", ["tentative"]),
         (OWNER_GRAPH, "complete", ["tentative"]),
         (OWNER_GRAPH, "cancel_by_customer", []),
-        (CUSTOMER_GRAPH, "cancel_by_customer", ["confirmed"]),
-        (CUSTOMER_GRAPH, "cancel_by_owner", ["confirmed"]),
+        (CUSTOMER_GRAPH, "cancel_by_customer", ["confirmed", "waitlisted", "offered"]),
+        (CUSTOMER_GRAPH, "cancel_by_owner", ["confirmed", "waitlisted", "offered"]),
+        (CUSTOMER_GRAPH, "accept_offer", ["offered"]),
         (CUSTOMER_GRAPH, "complete", ["confirmed"]),
         (CUSTOMER_GRAPH, "cancel", []),
     ],

@@ -59,9 +59,13 @@ def test_an_unknown_seat_action_gives_rise_to_no_notices_but_an_error() -> None:
         notices("cancel")
 
 
-def test_a_confirmation_adds_the_class_to_the_calendar_and_an_owners_cancel_takes_it_away() -> None:
+def test_a_seat_gained_or_moved_adds_the_class_to_the_calendar_an_owners_cancel_takes_it_away() -> (
+    None
+):
     assert dict(CALENDAR_METHOD) == {
         "booking.confirmed": "REQUEST",
+        "booking.promoted": "REQUEST",
+        "booking.moved": "REQUEST",
         "booking.cancelled_by_owner": "CANCEL",
     }
 

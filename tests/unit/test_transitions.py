@@ -8,7 +8,8 @@ import pytest
 
 from worker.domain.errors import ActionNotAllowedError, CancelWindowClosedError
 from worker.domain.graphs import CUSTOMER_GRAPH
-from worker.domain.transitions import decide_action, releases_seats
+from worker.domain.transitions import decide_action
+from worker.domain.waitlist import change_of
 
 START = datetime(2016, 9, 30, 8, 0, tzinfo=UTC)
 ONE_DAY_S = 86_400
@@ -90,12 +91,16 @@ def test_an_action_of_the_other_graph_is_refused() -> None:
         ("confirmed", "completed", False),
         ("completed", "completed", False),
         ("cancelled_by_customer", "cancelled_by_owner", False),
+        ("offered", "offer_declined", True),
+        ("offered", "offer_expired", True),
+        ("offered", "confirmed", False),
+        ("waitlisted", "cancelled_by_customer", False),
     ],
 )
-def test_only_leaving_a_seat_holding_state_releases_seats(
+def test_only_leaving_seats_held_or_offered_frees_seats_for_the_line(
     from_state: str, to_state: str, releases: bool
 ) -> None:
-    assert releases_seats(from_state, to_state) is releases
+    assert change_of(from_state, to_state, 2).frees_seats is releases
 
 
 @pytest.mark.parametrize("action", CUSTOMER_GRAPH.available_actions("confirmed"))
@@ -104,4 +109,4 @@ def test_every_cancellation_of_a_seat_booking_releases_its_seats_and_nothing_els
 ) -> None:
     to_state = CUSTOMER_GRAPH.next_state("confirmed", action)
 
-    assert releases_seats("confirmed", to_state) is action.startswith("cancel")
+    assert change_of("confirmed", to_state, 3).frees_seats is action.startswith("cancel")

@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -19,7 +20,27 @@ SUBJECTS = {
     "booking.confirmed": "You are booked: {what}",
     "booking.cancelled_by_customer": "Booking cancelled by the customer: {what}",
     "booking.cancelled_by_owner": "Cancelled: {what}",
+    "booking.waitlisted": "You are on the waitlist: {what}",
+    "booking.promoted": "A seat came free, you are booked: {what}",
+    "booking.offered": "A seat is yours if you accept: {what}",
+    "booking.offer_expired": "Your offer expired: {what}",
+    "booking.waitlist_expired": "The waitlist has closed: {what}",
+    "booking.moved": "Booking moved: {what}",
 }
+
+
+def _waitlist_lines(booking: dict[str, Any]) -> list[str]:
+    """A waiting booking's place in line, or how to accept an offer and by when."""
+    place = booking["attributes"].get("waitlist") or {}
+    if place.get("position") is not None:
+        return [f"Waitlist position: {place['position']}"]
+    if place.get("offer_expires_at") is not None:
+        return [
+            f"Offer open until: {place['offer_expires_at']}",
+            f"Accept: PUT /v2/bookings/{booking['id']}/accept_offer",
+            f"Decline: PUT /v2/bookings/{booking['id']}/decline_offer",
+        ]
+    return []
 
 
 def compose(delivery: Delivery, sender: str) -> EmailMessage:
@@ -43,6 +64,7 @@ def compose(delivery: Delivery, sender: str) -> EmailMessage:
         f"Seats: {booking.get('seats')}",
         f"Booking: {booking['id']} ({booking['state']})",
     ]
+    lines += _waitlist_lines(booking)
     if delivery["message"]:
         lines += ["", "Message:", delivery["message"]]
     message.set_content("\n".join(lines) + "\n")

@@ -12,7 +12,9 @@ DomainError                   a command refused; `.transient`: may pass if sent 
 ├── ClassNotOpenError         seats asked in a class that is cancelled or completed
 ├── BookingWindowClosedError  too early or too late to book
 ├── CancelWindowClosedError   too late for the customer to cancel
-├── NotEnoughSeatsError       fewer seats left than asked
+├── NotEnoughSeatsError       fewer seats left than asked (and no room to wait, or not asked)
+├── OfferExpiredError         a waitlist offer accepted after its deadline
+├── CapacityBelowTakenError   max_seats lowered below the seats taken and offered
 ├── NoBookableClassError      a term booking found no class of its series open now
 ├── ClassNotOverError         a class completed by hand before it has ended
 ├── ChangedConcurrentlyError  the row changed between the decision and the write
@@ -79,14 +81,26 @@ class CancelWindowClosedError(DomainError):
 class NotEnoughSeatsError(DomainError):
     """Fewer seats are left than were asked for."""
 
-    def __init__(self, requested: int, left: int, *, where: str | None = None) -> None:
+    def __init__(
+        self, requested: int, left: int, *, where: str | None = None, waitlist: str | None = None
+    ) -> None:
         self.requested = requested
         self.left = left
         seats = "seat is" if left == 1 else "seats are"
         asked = "was" if requested == 1 else "were"
         message = f"only {left} {seats} left in this class; {requested} {asked} asked for"
+        if waitlist is not None:  # whether the class's waitlist has room
+            message = f"{message}; {waitlist}"
         # `where` names the class among several (a term booking's): "the class on ...: only".
         super().__init__(message if where is None else f"{where}: {message}")
+
+
+class OfferExpiredError(DomainError):
+    """A waitlist offer was accepted after its deadline."""
+
+
+class CapacityBelowTakenError(DomainError):
+    """A class's max_seats may not go below the seats taken and offered in it."""
 
 
 class NoBookableClassError(DomainError):

@@ -27,6 +27,12 @@ class State(StrEnum):
     CONFIRMED = "confirmed"
     CANCELLED_BY_CUSTOMER = "cancelled_by_customer"
     CANCELLED_BY_OWNER = "cancelled_by_owner"
+    # waiting for seats in a full class, or offered freed seats
+    WAITLISTED = "waitlisted"
+    OFFERED = "offered"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_EXPIRED = "offer_expired"
+    WAITLIST_EXPIRED = "waitlist_expired"
     # both
     COMPLETED = "completed"
 
@@ -42,9 +48,12 @@ class Graph:
     name: GraphName
     initial_state: State
     transitions: Mapping[str, Mapping[str, State]]  # state -> action -> next state
+    # Actions only the system takes (promotion, offers, expiry): never shown to a caller.
+    system_actions: frozenset[str] = frozenset()
 
     def available_actions(self, state: str) -> list[str]:
-        return list(self.transitions.get(state, {}))
+        """What a caller may do from `state`."""
+        return [a for a in self.transitions.get(state, {}) if a not in self.system_actions]
 
     def is_final(self, state: str) -> bool:
         return not self.transitions.get(state)
@@ -65,42 +74,97 @@ class Graph:
         return [state for state, actions in self.transitions.items() if action in actions]
 
 
-def _graph(name: GraphName, initial_state: State, edges: dict[State, dict[str, State]]) -> Graph:
+def _graph(
+    name: GraphName,
+    initial_state: State,
+    edges: dict[State, dict[str, State]],
+    system_actions: frozenset[str] = frozenset(),
+) -> Graph:
     frozen: dict[str, Mapping[str, State]] = {
         state: MappingProxyType(actions) for state, actions in edges.items()
     }
-    return Graph(name, initial_state, MappingProxyType(frozen))
+    return Graph(name, initial_state, MappingProxyType(frozen), system_actions)
 
 
 OWNER_GRAPH = _graph(
     GROUP_OWNER,
     State.TENTATIVE,
-    {State.TENTATIVE: {"cancel": State.CANCELLED, "complete": State.COMPLETED}},
+    {
+        State.TENTATIVE: {
+            "cancel": State.CANCELLED,
+            "complete": State.COMPLETED,
+            "set_max_seats": State.TENTATIVE,
+        }
+    },
 )
+
+_CUSTOMER_CANCELS = {
+    "cancel_by_customer": State.CANCELLED_BY_CUSTOMER,
+    "cancel_by_owner": State.CANCELLED_BY_OWNER,
+}
+# The class can no longer be booked (its window closed, it started or completed).
+_LINE_CLOSES = {"expire_waitlist": State.WAITLIST_EXPIRED}
 
 CUSTOMER_GRAPH = _graph(
     GROUP_CUSTOMER,
     State.CONFIRMED,
     {
         State.CONFIRMED: {
-            "cancel_by_customer": State.CANCELLED_BY_CUSTOMER,
-            "cancel_by_owner": State.CANCELLED_BY_OWNER,
+            **_CUSTOMER_CANCELS,
             "complete": State.COMPLETED,
-        }
+            "move": State.CONFIRMED,
+        },
+        State.WAITLISTED: {
+            **_CUSTOMER_CANCELS,
+            "promote": State.CONFIRMED,
+            "offer": State.OFFERED,
+            **_LINE_CLOSES,
+        },
+        State.OFFERED: {
+            "accept_offer": State.CONFIRMED,
+            "decline_offer": State.OFFER_DECLINED,
+            **_CUSTOMER_CANCELS,
+            "expire_offer": State.OFFER_EXPIRED,
+            **_LINE_CLOSES,
+        },
     },
+    system_actions=frozenset({"promote", "offer", "expire_offer", "expire_waitlist"}),
 )
 
 GRAPHS: Mapping[str, Graph] = MappingProxyType({g.name: g for g in (OWNER_GRAPH, CUSTOMER_GRAPH)})
 
-# Seat bookings in these states hold seats in their class.
+# Where a seat booking's seats are counted on its class, by its state:
+# held (current_seats), offered (offered_seats) or waiting (waitlist_seats); others count nowhere.
 SEAT_HOLDING_STATES = (State.CONFIRMED, State.COMPLETED)
+OFFERED_STATES = (State.OFFERED,)
+WAITING_STATES = (State.WAITLISTED,)
+# In the line: waiting, or offered and not yet answered.
+IN_LINE_STATES = (State.WAITLISTED, State.OFFERED)
 
-# A class's action, carried to each confirmed seat booking in it: (seat action, state after).
-CASCADE_TO_SEATS: Mapping[str, tuple[str, State]] = MappingProxyType(
+
+@dataclass(frozen=True)
+class Cascade:
+    """A class's action carried to its seat bookings in `from_state`: their action and state."""
+
+    from_state: State
+    seat_action: str
+    to_state: State
+
+
+# A class's action -> what happens to each of its seat bookings.
+CASCADES: Mapping[str, tuple[Cascade, ...]] = MappingProxyType(
     {
-        "cancel": ("cancel_by_owner", State.CANCELLED_BY_OWNER),
-        "complete": ("complete", State.COMPLETED),
+        "cancel": tuple(
+            Cascade(state, "cancel_by_owner", State.CANCELLED_BY_OWNER)
+            for state in (State.CONFIRMED, *IN_LINE_STATES)
+        ),
+        "complete": (
+            Cascade(State.CONFIRMED, "complete", State.COMPLETED),
+            *(
+                Cascade(state, "expire_waitlist", State.WAITLIST_EXPIRED)
+                for state in IN_LINE_STATES
+            ),
+        ),
+        "set_max_seats": (),
     }
 )
-# The state of the seat bookings a class's action is carried to.
-CASCADE_FROM_STATE = State.CONFIRMED

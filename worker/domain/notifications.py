@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -18,12 +18,27 @@ AUDIENCE: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "cancel_by_customer": MappingProxyType({OWNER: "booking.cancelled_by_customer"}),
         "cancel_by_owner": MappingProxyType({CUSTOMER: "booking.cancelled_by_owner"}),
         "complete": MappingProxyType({}),
+        # the waitlist: a booking created waiting, promoted, offered seats, and so on
+        "waitlist": MappingProxyType({CUSTOMER: "booking.waitlisted"}),
+        "promote": MappingProxyType({OWNER: "booking.created", CUSTOMER: "booking.promoted"}),
+        "offer": MappingProxyType({CUSTOMER: "booking.offered"}),
+        "accept_offer": MappingProxyType({OWNER: "booking.created", CUSTOMER: "booking.confirmed"}),
+        "decline_offer": MappingProxyType({}),
+        "expire_offer": MappingProxyType({CUSTOMER: "booking.offer_expired"}),
+        "expire_waitlist": MappingProxyType({CUSTOMER: "booking.waitlist_expired"}),
+        # the owner of each class hears of a move (see moved_notices)
+        "move": MappingProxyType({CUSTOMER: "booking.moved", OWNER: "booking.moved"}),
     }
 )
 
 # Notification types that change a customer's calendar, and so carry an .ics invitation.
 CALENDAR_METHOD: Mapping[str, str] = MappingProxyType(
-    {"booking.confirmed": "REQUEST", "booking.cancelled_by_owner": "CANCEL"}
+    {
+        "booking.confirmed": "REQUEST",
+        "booking.promoted": "REQUEST",
+        "booking.moved": "REQUEST",
+        "booking.cancelled_by_owner": "CANCEL",
+    }
 )
 
 
@@ -51,4 +66,14 @@ def notices_for(
     return [
         Notice(notice_type, recipients[role], message)
         for role, notice_type in AUDIENCE[seat_action].items()
+    ]
+
+
+def moved_notices(
+    *, customer: Recipient, owners: Sequence[Recipient], message: str | None
+) -> list[Notice]:
+    """A move tells its customer and the owner of each class (once, if one owns both)."""
+    told = list(dict.fromkeys(owners))
+    return [Notice(AUDIENCE["move"][CUSTOMER], customer, message)] + [
+        Notice(AUDIENCE["move"][OWNER], owner, message) for owner in told
     ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .errors import ClassNotOverError
-from .graphs import GRAPHS, SEAT_HOLDING_STATES
+from .graphs import GRAPHS, IN_LINE_STATES
+from .waitlist import check_offer_open
 from .windows import check_customer_may_cancel
 
 
@@ -18,11 +19,15 @@ def decide_action(
     class_start: datetime,
     min_cancel_s: int | None,
     class_end: datetime | None = None,
+    offer_expires_at: datetime | None = None,
 ) -> str:
     """The state `action` leads to, or a DomainError saying why it may not be taken now."""
     next_state = GRAPHS[graph_name].next_state(state, action)
-    if action == "cancel_by_customer":
+    # Leaving the waitlist holds no seat the class could still fill: allowed while it is open.
+    if action == "cancel_by_customer" and state not in IN_LINE_STATES:
         check_customer_may_cancel(now, class_start, min_cancel_s)
+    if action == "accept_offer":
+        check_offer_open(offer_expires_at, now)
     if action == "complete":
         assert class_end is not None, "completing needs the class's end"
         check_class_is_over(now, class_end)
@@ -40,8 +45,3 @@ def check_class_is_over(now: datetime, class_end: datetime) -> None:
 def completion_cutoff(now: datetime, grace_s: int) -> datetime:
     """Classes that ended before this moment are completed by the scheduled sweep."""
     return now - timedelta(seconds=grace_s)
-
-
-def releases_seats(from_state: str, to_state: str) -> bool:
-    """Whether a seat booking moving between these states gives its seats back to the class."""
-    return from_state in SEAT_HOLDING_STATES and to_state not in SEAT_HOLDING_STATES

@@ -1,4 +1,4 @@
-"""Actions: cancel or complete a class (with its seat bookings), or one seat booking."""
+"""Actions: cancel or complete a class (with its seat bookings), or act on one seat booking."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from sqlalchemy import RowMapping
 from api_client.contract.requests import ActionRequest
 
 from ..domain.errors import ChangedConcurrentlyError, NotFoundError
-from ..domain.graphs import CASCADE_FROM_STATE, CASCADE_TO_SEATS, GROUP_OWNER
+from ..domain.graphs import CASCADES, GROUP_OWNER
 from ..domain.notifications import Notice, notices_for
-from ..domain.transitions import decide_action, releases_seats
+from ..domain.transitions import decide_action
+from ..domain.waitlist import SeatCounts, change_of
 from ..outbox import CommandTx, customer_of, owner_of, stage
 from ..presenter import booking_data
 from ..storage import queries
 from .command import Command, Result
+from .line import serve_line
+from .reads import with_place
 
 DETAIL = ("attributes", "related_bookings")
 Row = dict[str, Any]
@@ -30,14 +33,15 @@ def apply_action(tx: CommandTx, request: ActionRequest, now: datetime) -> Result
         # Only the seat bookings are not in hand: read once, after the cascade moved them.
         related = queries.read_seat_bookings(tx.connection, klass["id"])
         return {"data": booking_data(klass, klass=klass, include=DETAIL, related=related)}
-    return {"data": booking_data(booking, klass=klass, include=DETAIL, related=[klass])}
+    shown = with_place(tx.connection, booking)
+    return {"data": booking_data(shown, klass=klass, include=DETAIL, related=[klass])}
 
 
 def transition(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Row, Row]:
     """Apply one action inside the caller's transaction: the graph's edge, its cascade to seat
-    bookings, seats released, logs and notifications staged. Returns (booking, its class),
-    both as they now are."""
-    booking, klass = _locked(tx, request)
+    bookings, the class's seat counts, the line served with any seats freed, logs and
+    notifications staged. Returns (booking, its class), both as they now are."""
+    booking, klass = _locked(tx, request, now)
     to_state = decide_action(
         booking["graph"],
         booking["state"],
@@ -46,6 +50,7 @@ def transition(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Ro
         class_start=klass["starts_at"],
         min_cancel_s=klass["min_cancel_s"],
         class_end=klass["ends_at"],
+        offer_expires_at=booking.get("offer_expires_at"),
     )
     conn = tx.connection
     if not queries.move_state(
@@ -61,25 +66,37 @@ def transition(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Ro
     ]
     moved: Row = {**booking, "state": to_state, "updated_at": now}
     if booking["graph"] == GROUP_OWNER:
-        released, cascade_logs = _cascade_to_seat_bookings(tx, moved, request, now)
+        klass = {**klass, "state": to_state, "updated_at": now}
+        change, cascade_logs = _cascade_to_seat_bookings(tx, klass, request, now)
         logs += cascade_logs
-        klass = moved
     else:
-        released = booking["seats"] if releases_seats(booking["state"], to_state) else 0
+        change = change_of(booking["state"], to_state, booking["seats"])
         notices = _notices(request.action, klass, moved, request.message)
         stage(tx, [(moved, notices)], klass=klass, now=now)
-    if released:
-        queries.release_seats(conn, klass["id"], released, now)
-        klass = {**klass, "current_seats": klass["current_seats"] - released, "updated_at": now}
     queries.append_logs(conn, logs)
-    return (klass if booking["graph"] == GROUP_OWNER else moved), klass
+    klass = _counted(tx, klass, change, now)
+    if booking["graph"] == GROUP_OWNER:
+        return klass, klass
+    return moved, serve_line(tx, klass, now)
 
 
-def _locked(tx: CommandTx, request: ActionRequest) -> tuple[Row, Row]:
-    """The booking and its class, read after the class row is locked.
+def _counted(tx: CommandTx, klass: Row, change: SeatCounts, now: datetime) -> Row:
+    tx.seats.count(tx.connection, klass, change, now)
+    return {
+        **klass,
+        "current_seats": klass["current_seats"] + change.held,
+        "offered_seats": klass["offered_seats"] + change.offered,
+        "waitlist_seats": klass["waitlist_seats"] + change.waiting,
+        "updated_at": now,
+    }
+
+
+def _locked(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Row, Row]:
+    """The booking and its class, read after the class row is locked and its line served.
 
     Every command that changes seats locks the class row first, so two of them never wait on
-    each other's rows in opposite order (no deadlock).
+    each other's rows in opposite order (no deadlock). Serving the line first means a lapsed
+    offer is seen as expired, not accepted.
     """
     conn = tx.connection
     booking = queries.read_booking(conn, request.booking_id)
@@ -89,6 +106,7 @@ def _locked(tx: CommandTx, request: ActionRequest) -> tuple[Row, Row]:
         klass = _present(queries.read_booking(conn, booking["id"], for_update=True))
         return klass, klass
     klass = _present(queries.read_booking(conn, booking["owner_booking_id"], for_update=True))
+    klass = serve_line(tx, klass, now)
     return _present(queries.read_booking(conn, request.booking_id)), klass
 
 
@@ -99,25 +117,36 @@ def _present(row: RowMapping | None) -> Row:
 
 def _cascade_to_seat_bookings(
     tx: CommandTx, klass: Row, request: ActionRequest, now: datetime
-) -> tuple[int, list[Row]]:
-    """The class's action carried to every confirmed seat booking in it, in a few statements;
-    (seats released, their logs)."""
-    seat_action, to_state = CASCADE_TO_SEATS[request.action]
-    moved = queries.move_seat_bookings_of_class(
-        tx.connection, klass["id"], from_state=CASCADE_FROM_STATE, to_state=to_state, now=now
-    )
-    released = 0
-    if releases_seats(CASCADE_FROM_STATE, to_state):
-        released = sum(row["seats"] for row in moved)
-    announcements = [(row, _notices(seat_action, klass, row, request.message)) for row in moved]
-    stage(tx, announcements, klass=klass, now=now)
-    logs = [
-        queries.log_entry(
-            row["id"], seat_action, CASCADE_FROM_STATE, to_state, request.message, now
+) -> tuple[SeatCounts, list[Row]]:
+    """The class's action carried to its seat bookings (confirmed, waiting, offered), a few
+    statements each; (the change to the class's seat counts, their logs)."""
+    change, logs = SeatCounts(), []
+    for cascade in CASCADES[request.action]:
+        moved = queries.move_seat_bookings_of_class(
+            tx.connection,
+            klass["id"],
+            from_state=cascade.from_state,
+            to_state=cascade.to_state,
+            now=now,
         )
-        for row in moved
-    ]
-    return released, logs
+        for row in moved:
+            change = change + change_of(cascade.from_state, cascade.to_state, row["seats"])
+        announcements = [
+            (row, _notices(cascade.seat_action, klass, row, request.message)) for row in moved
+        ]
+        stage(tx, announcements, klass=klass, now=now)
+        logs += [
+            queries.log_entry(
+                row["id"],
+                cascade.seat_action,
+                cascade.from_state,
+                cascade.to_state,
+                request.message,
+                now,
+            )
+            for row in moved
+        ]
+    return change, logs
 
 
 def _notices(

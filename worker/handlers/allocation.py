@@ -35,12 +35,17 @@ def snapshot_of(klass: Mapping[Any, Any]) -> ClassSnapshot:
         current_seats=klass["current_seats"],
         min_booking_s=klass["min_booking_s"],
         max_booking_s=klass["max_booking_s"],
+        offered_seats=klass["offered_seats"],
+        waitlist_seats=klass["waitlist_seats"],
+        waitlist_size=klass["waitlist_size"],
+        waitlist_promotion=klass["waitlist_promotion"],
+        offer_s=klass["offer_s"],
     )
 
 
 def allocate(
     tx: CommandTx,
-    klass: RowMapping,
+    klass: Mapping[str, Any],
     seats: int,
     customer: Person,
     now: datetime,

@@ -10,12 +10,14 @@ from api_client.contract.durations import parse_duration_s
 from api_client.contract.requests import GroupCustomerBooking, GroupOwnerBooking
 
 from ..domain.graphs import GROUP_OWNER, OWNER_GRAPH
-from ..domain.seats import check_can_book
+from ..domain.waitlist import Place, place_for
+from ..domain.windows import BookingWindow
 from ..outbox import CommandTx
 from ..presenter import booking_data
 from ..storage import queries
 from .allocation import allocate, class_for_booking, snapshot_of
 from .command import Command, ReadOnly, Result
+from .line import join_line, serve_line
 
 DETAIL = ("attributes", "related_bookings")
 
@@ -60,14 +62,27 @@ def class_values(
         "auto_complete": settings.auto_complete,
         "owner_name": body.owner.name if body.owner else None,
         "owner_email": body.owner.email if body.owner else None,
+        "booking_closes_at": BookingWindow.for_class(
+            start, _seconds(settings.min_booking_time), None
+        ).closes_at,
+        "waitlist_size": settings.waitlist_size,
+        "waitlist_promotion": settings.waitlist_promotion,
+        "offer_s": parse_duration_s(settings.offer_time),
+        "waitlist_seats": 0,
+        "offered_seats": 0,
+        "line_arrivals": 0,
     }
 
 
 def book_seats(tx: CommandTx, body: GroupCustomerBooking, now: datetime) -> Result:
-    class_id = _class_of(body)
-    klass = class_for_booking(tx, class_id)
-    check_can_book(snapshot_of(klass), body.requested_seats, now)
-    values, klass_after = allocate(tx, klass, body.requested_seats, body.customer, now)
+    # The line is served first: a newcomer gets only seats no earlier waiting entry fits.
+    klass = serve_line(tx, class_for_booking(tx, _class_of(body)), now)
+    seats = body.requested_seats
+    place = place_for(snapshot_of(klass), seats, now, wants_waitlist=body.waitlist)
+    if place is Place.WAITLIST:
+        values, klass_after = join_line(tx, klass, seats, body.customer, now)
+    else:
+        values, klass_after = allocate(tx, klass, seats, body.customer, now)
     data = booking_data(values, klass=klass_after, include=DETAIL, related=[klass_after])
     return {"data": data}
 

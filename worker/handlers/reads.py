@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import Connection, RowMapping
 
 from api_client.contract.requests import BookingQuery, GroupsQuery
 
 from ..domain.errors import NotFoundError
-from ..domain.graphs import GROUP_OWNER
+from ..domain.graphs import GROUP_OWNER, State
 from ..presenter import booking_data, public_class_data
-from ..storage import queries
+from ..storage import line_queries, queries
 from ..storage.outbox_queries import read_notifications
 from .command import Query, Result
 
@@ -28,15 +31,37 @@ def get_booking(conn: Connection, query: BookingQuery) -> Result:
         related = list(queries.read_seat_bookings(conn, booking["id"])) if is_class else [klass]
     logs = queries.read_logs(conn, booking["id"]) if "logs" in include else ()
     notifications = read_notifications(conn, booking["id"]) if "notifications" in include else ()
+    line = waitlist_of(conn, booking["id"]) if is_class and "waitlist" in include else None
     data = booking_data(
-        booking,
+        with_place(conn, booking),
         klass=klass,
         include=include,
         related=related,
         logs=logs,
         notifications=notifications,
+        waitlist=line,
     )
     return {"data": data}
+
+
+def with_place(conn: Connection, booking: Mapping[Any, Any]) -> dict[str, Any]:
+    """The booking, with its position in line if it waits."""
+    shown = dict(booking)
+    if booking["state"] == State.WAITLISTED and "position" not in booking:
+        shown["position"] = line_queries.position_in_line(conn, booking)
+    return shown
+
+
+def waitlist_of(conn: Connection, class_id: Any) -> list[dict[str, Any]]:
+    """The class's waiting and offered entries in order of arrival, waiting ones numbered."""
+    entries, position = [], 0
+    for row in line_queries.read_line(conn, class_id):
+        entry = dict(row)
+        if row["state"] == State.WAITLISTED:
+            position += 1
+            entry["position"] = position
+        entries.append(entry)
+    return entries
 
 
 def list_groups(conn: Connection, query: GroupsQuery) -> Result:

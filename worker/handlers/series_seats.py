@@ -15,6 +15,7 @@ from ..presenter import booking_data
 from ..storage import queries
 from .allocation import allocate, class_for_booking, snapshot_of
 from .command import Command, ReadOnly, Result
+from .line import serve_line
 
 
 def _series_of(body: GroupCustomerBooking) -> UUID:
@@ -35,7 +36,7 @@ def book_term(tx: CommandTx, body: GroupCustomerBooking, now: datetime) -> Resul
     series_id, seats, booked = _series_of(body), body.requested_seats, []
     # In id order, the order their locks were taken in.
     for class_id in queries.open_classes_of_series(tx.connection, series_id, None):
-        klass = class_for_booking(tx, class_id)
+        klass = serve_line(tx, class_for_booking(tx, class_id), now)
         if not is_bookable_now(snapshot_of(klass), now):
             continue  # started, closed, or not yet open: not part of what a term books now
         try:

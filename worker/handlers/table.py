@@ -14,7 +14,9 @@ from api_client.contract import tasks
 
 from .actions import APPLY_ACTION
 from .bulk import command_for, command_for_bulk
+from .capacity import SET_MAX_SEATS
 from .command import Command, EachAlone, Query
+from .moves import MOVE_BOOKING
 from .notifications import RETRY_NOTIFICATIONS
 from .reads import GET_BOOKING, LIST_GROUPS
 from .series import CANCEL_SERIES, CREATE_SERIES
@@ -33,6 +35,8 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
         tasks.CREATE_RECURRING: always(CREATE_SERIES),
         tasks.CANCEL_SERIES: always(CANCEL_SERIES),
         tasks.BULK_CREATE: command_for_bulk,  # all or nothing, or each item alone
+        tasks.MOVE_BOOKING: always(MOVE_BOOKING),
+        tasks.SET_MAX_SEATS: always(SET_MAX_SEATS),
         tasks.RETRY_NOTIFICATIONS: always(RETRY_NOTIFICATIONS),
         tasks.GET_BOOKING: always(GET_BOOKING),
         tasks.LIST_GROUPS: always(LIST_GROUPS),

@@ -25,6 +25,9 @@ def lock_classes_to_complete(conn: Connection, cutoff: datetime, limit: int) -> 
             bookings.c.state == State.TENTATIVE,
             bookings.c.auto_complete == true(),
             bookings.c.ends_at < cutoff,
+            # A class with a line waits for the waitlist sweep to close it (and tell each).
+            bookings.c.waitlist_seats == 0,
+            bookings.c.offered_seats == 0,
         )
         .order_by(bookings.c.ends_at)
         .limit(limit)

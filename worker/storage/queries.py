@@ -137,15 +137,6 @@ def move_seat_bookings_of_class(
     return conn.execute(statement).mappings().all()
 
 
-def release_seats(conn: Connection, class_id: UUID, seats: int, now: datetime) -> None:
-    if seats:
-        conn.execute(
-            update(bookings)
-            .where(bookings.c.id == class_id)
-            .values(current_seats=bookings.c.current_seats - seats, updated_at=now)
-        )
-
-
 def confirmed_seats_by_class(conn: Connection, class_ids: Iterable[UUID]) -> dict[UUID, int]:
     """Sum of seats held (confirmed or completed) per class: the other side of the invariant."""
     query = (
@@ -183,7 +174,9 @@ def log_entry(
     to_state: str,
     message: str | None,
     now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A log row; `details` are shown beside its fields (a move's classes, for one)."""
     return {
         "booking_id": booking_id,
         "action": action,
@@ -191,6 +184,7 @@ def log_entry(
         "to_state": to_state,
         "message": message,
         "created_at": now,
+        "details": details,
     }
 
 

@@ -83,13 +83,30 @@ bookings = Table(
     Column("owner_name", String(200)),
     Column("owner_email", String(254)),
     Column("series_id", Uuid),
+    Column("booking_closes_at", UtcDateTime),  # start less min_booking_time
+    # The class's waitlist: its settings, and seats waiting and held by open offers
+    Column("waitlist_size", Integer),
+    Column("waitlist_promotion", String(10)),
+    Column("offer_s", Integer),
+    Column("waitlist_seats", Integer),
+    Column("offered_seats", Integer),
+    Column("line_arrivals", Integer),  # how many have joined its line: the next entry's number
     # A seat booking (group_customer)
     Column("owner_booking_id", Uuid, ForeignKey("bookings.id")),
     Column("seats", Integer),
     Column("customer_name", String(200)),
     Column("customer_email", String(254)),
+    Column("line_number", Integer),  # order of arrival in the class's waitlist
+    Column("offer_expires_at", UtcDateTime),
     # The last line of defence against overselling: no write can push a class past its seats.
     CheckConstraint("current_seats >= 0 AND current_seats <= max_seats", name="seats_within_class"),
+    CheckConstraint(
+        "offered_seats >= 0 AND current_seats + offered_seats <= max_seats",
+        name="offers_within_class",
+    ),
+    CheckConstraint(
+        "waitlist_seats >= 0 AND waitlist_seats <= waitlist_size", name="waitlist_within_size"
+    ),
     CheckConstraint("seats IS NULL OR seats >= 1", name="seats_positive"),
     CheckConstraint("graph IN ('group_owner', 'group_customer')", name="known_graph"),
     Index("ix_bookings_owner_booking_id_state", "owner_booking_id", "state"),
@@ -110,6 +127,7 @@ booking_logs = Table(
     Column("to_state", String(30), nullable=False),
     Column("message", Text),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("details", JSON),  # a move's classes, a capacity change's seats
 )
 
 command_keys = Table(

@@ -7,14 +7,17 @@ from typing import Any
 
 from ..celery_app import app
 from ..completion import complete_past_classes as complete_past_classes_job
+from ..handlers.line import SWEEP_LINES
 from ..runtime import current_runtime
 from ..storage import outbox_queries
 from ..storage.queries import forget_command_keys
+from .commands import runner
 from .deliveries import dispatch_deliveries
 
 SWEEP_OUTBOX = "bookings.sweep_outbox"
 COMPLETE_PAST_CLASSES = "bookings.complete_past_classes"
 SWEEP_COMMAND_KEYS = "bookings.sweep_command_keys"
+SWEEP_WAITLISTS = "bookings.sweep_waitlists"
 KEY_SWEEP_BATCH = 10_000
 # How many due deliveries one sweep hands out; the next sweep takes the rest.
 SWEEP_LIMIT = 20_000
@@ -58,3 +61,17 @@ def sweep_command_keys() -> dict[str, Any]:
         forgotten += batch
         if batch < KEY_SWEEP_BATCH:
             return {"forgotten": forgotten}
+
+
+@app.task(name=SWEEP_WAITLISTS)
+def sweep_waitlists() -> dict[str, Any]:
+    """Expire lapsed offers (their seats go to the next in line) and close the lines of classes
+    that can no longer be booked: a batch of classes per transaction, notices after each."""
+    runtime = current_runtime()
+    batch = runtime.settings.offer_sweep_batch
+    swept = 0
+    while True:
+        result = runner().run(SWEEP_LINES, None, batch, _now())
+        swept += result["classes"]
+        if result["classes"] < batch:
+            return {"classes": swept}
