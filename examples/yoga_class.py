@@ -123,7 +123,67 @@ def main() -> None:
             "   Booking the cancelled class is refused",
             {"status": refused.status, **refused.to_result()},
         )
+
+    waitlist_walkthrough(client, friday + timedelta(days=14))
     client.close()
+
+
+def waitlist_walkthrough(client: BookingClient, start: datetime) -> None:
+    """5. A class with a waitlist: Marty's friend waits and is promoted when Marty cancels."""
+    small = class_body(start, {"max_seats": 3, "waitlist_size": 5})
+    small["owner"] = {"name": "Emmett Brown", "email": "doc@hill-valley.example"}
+    klass = client.create_booking(small)
+    show("5. Doc's small class: 3 mats and a waitlist of 5 (waitlist_size)", klass)
+    class_id = klass["data"]["id"]
+
+    marty = {"name": "Marty McFly", "email": "marty@mcfly.example"}
+    martys_seat = client.create_booking(
+        {"graph": "group_customer", "related": {"owner_booking_id": class_id}, "customer": marty}
+    )
+    show("   Marty takes a mat", martys_seat)
+    client.create_booking(
+        {
+            "graph": "group_customer",
+            "related": {"owner_booking_id": class_id, "seats": 2},
+            "customer": {"name": "Biff Tannen", "email": "biff@tannen.example"},
+        }
+    )
+    friend = {"name": "Jennifer Parker", "email": "jennifer@parker.example"}
+    try:
+        client.create_booking(
+            {
+                "graph": "group_customer",
+                "related": {"owner_booking_id": class_id},
+                "customer": friend,
+            }
+        )
+    except BookingError as full:
+        show(
+            "   Biff takes the other two; Marty's friend Jennifer finds the class full",
+            {"status": full.status, **full.to_result()},
+        )
+    waiting = client.create_booking(
+        {
+            "graph": "group_customer",
+            "related": {"owner_booking_id": class_id},
+            "customer": friend,
+            "waitlist": True,
+        }
+    )
+    show('   ... so she books with "waitlist": true and waits (position 1)', waiting)
+    show(
+        "   Doc's view of the line: include=waitlist",
+        client.get_booking(class_id, include=["attributes", "waitlist"]),
+    )
+
+    show(
+        "   Marty cancels: his mat goes to Jennifer in the same transaction",
+        client.cancel_by_customer(martys_seat["data"]["id"], "Jennifer can have my mat."),
+    )
+    show(
+        "   Jennifer is now confirmed (promoted from the waitlist)",
+        client.get_booking(waiting["data"]["id"], include=["attributes", "logs"]),
+    )
 
 
 if __name__ == "__main__":
