@@ -10,6 +10,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,8 @@ QUICK_RETRIES = {
     "BOOKINGS_DELIVERY_LEASE_S": "3",
     "BOOKINGS_OUTBOX_SWEEP_EVERY_S": "1",
     "BOOKINGS_FANOUT_CHUNK": "20",
+    # Lapsed offers and closed lines are swept this often (the waitlist's notices below).
+    "BOOKINGS_OFFER_SWEEP_EVERY_S": "1",
 }
 
 
@@ -82,8 +86,8 @@ def documents_about(webhook: WebhookReceiver, booking_id: str) -> list[dict[str,
     return [doc for doc in webhook.documents() if doc["booking"]["id"] == booking_id]
 
 
-def a_class_of_doc(client: BookingClient, max_seats: int = 20) -> str:
-    body = class_body(max_seats=max_seats)
+def a_class_of_doc(client: BookingClient, max_seats: int = 20, **options: Any) -> str:
+    body = class_body(max_seats=max_seats, **options)
     body["owner"] = DOC
     return str(client.create_booking(body)["data"]["id"])
 
@@ -277,3 +281,180 @@ def test_a_malformed_channel_setting_stops_the_worker_at_start_with_a_clear_erro
     assert started.returncode != 0
     assert f"{setting}: " in started.stderr
     assert "Traceback" not in started.stderr
+
+
+# The waitlist's notices ------------------------------------------------------------------
+
+
+def told(webhook: WebhookReceiver, booking_id: str, notice_type: str) -> list[dict[str, Any]]:
+    return [d for d in documents_about(webhook, booking_id) if d["type"] == notice_type]
+
+
+def one_told(webhook: WebhookReceiver, booking_id: str, notice_type: str) -> dict[str, Any]:
+    """The one webhook document of `notice_type` about the booking, once it has arrived."""
+    [document] = eventually(lambda: told(webhook, booking_id, notice_type))
+    return document
+
+
+def mail_titled(mailbox: Mailbox, address: str, subject_start: str) -> EmailMessage:
+    [message] = eventually(
+        lambda: [m for m in mailbox.to(address) if m["Subject"].startswith(subject_start)]
+    )
+    return message
+
+
+def invitation_method(message: EmailMessage) -> str:
+    [attachment] = list(message.iter_attachments())
+    return str(Calendar.from_ical(attachment.get_content())["METHOD"])
+
+
+def a_full_class_of_doc(client: BookingClient, **settings: Any) -> tuple[str, str]:
+    """A one-seat class of Doc's with a waitlist, and the booking that fills it."""
+    class_id = a_class_of_doc(client, max_seats=1, waitlist_size=5, **settings)
+    holder = client.create_booking(seat_body(class_id, 1, name="Marty McFly"))["data"]["id"]
+    return class_id, str(holder)
+
+
+def test_waiting_tells_the_customer_their_place_and_a_promotion_books_them_with_an_invitation(
+    notified: Notifying,
+) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    class_id, marty = a_full_class_of_doc(client)
+    friend = client.create_booking(seat_body(class_id, 1, name="Jennifer Parker", waitlist=True))
+    friend_id = friend["data"]["id"]
+
+    waitlisted = one_told(webhook, friend_id, "booking.waitlisted")
+    assert waitlisted["recipient"]["role"] == "customer"
+    assert waitlisted["booking"]["state"] == "waitlisted"
+    assert waitlisted["booking"]["attributes"]["waitlist"] == {"position": 1}
+    waiting_mail = mail_titled(mailbox, "jennifer.parker@", "You are on the waitlist")
+    assert "Waitlist position: 1" in waiting_mail.get_body(("plain",)).get_content()
+    assert list(waiting_mail.iter_attachments()) == []
+
+    client.cancel_by_customer(marty, "Double booked. Sorry, Doc!")
+
+    promoted = one_told(webhook, friend_id, "booking.promoted")
+    assert (promoted["recipient"]["role"], promoted["booking"]["state"]) == (
+        "customer",
+        "confirmed",
+    )
+    to_owner = one_told(webhook, friend_id, "booking.created")
+    assert to_owner["recipient"] == {"role": "owner", **DOC}
+    promotion_mail = mail_titled(mailbox, "jennifer.parker@", "A seat came free")
+    assert invitation_method(promotion_mail) == "REQUEST"
+    # waitlisted (customer), promoted (customer), created (owner): webhook, e-mail and log each
+    eventually(lambda: all_delivered(client, friend_id, expected=9))
+
+
+def test_an_offer_tells_the_customer_how_to_accept_and_accepting_books_them_with_an_invitation(
+    notified: Notifying,
+) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    class_id, marty = a_full_class_of_doc(client, waitlist_promotion="offer", offer_time="1 hour")
+    friend_id = client.create_booking(
+        seat_body(class_id, 1, name="Lorraine Baines", waitlist=True)
+    )["data"]["id"]
+
+    client.cancel_by_customer(marty)
+
+    offered = one_told(webhook, friend_id, "booking.offered")
+    expires = offered["booking"]["attributes"]["waitlist"]["offer_expires_at"]
+    assert (offered["recipient"]["role"], offered["booking"]["state"]) == ("customer", "offered")
+    assert (
+        expires
+        == client.get_booking(friend_id, include=["attributes"])["data"]["attributes"]["waitlist"][
+            "offer_expires_at"
+        ]
+    )
+    offer_mail = mail_titled(mailbox, "lorraine.baines@", "A seat is yours if you accept")
+    text = offer_mail.get_body(("plain",)).get_content()
+    assert f"Offer open until: {expires}" in text
+    assert f"Accept: PUT /v2/bookings/{friend_id}/accept_offer" in text
+    assert f"Decline: PUT /v2/bookings/{friend_id}/decline_offer" in text
+    assert told(webhook, friend_id, "booking.created") == []  # not booked yet
+
+    client.accept_offer(friend_id)
+
+    confirmed = one_told(webhook, friend_id, "booking.confirmed")
+    assert confirmed["booking"]["state"] == "confirmed"
+    assert one_told(webhook, friend_id, "booking.created")["recipient"]["role"] == "owner"
+    booked_mail = mail_titled(mailbox, "lorraine.baines@", "You are booked")
+    assert invitation_method(booked_mail) == "REQUEST"
+
+
+def test_an_offer_nobody_accepts_expires_by_itself_and_the_customer_is_told(
+    notified: Notifying,
+) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    class_id, marty = a_full_class_of_doc(client, waitlist_promotion="offer", offer_time="1 second")
+    friend_id = client.create_booking(seat_body(class_id, 1, name="George McFly", waitlist=True))[
+        "data"
+    ]["id"]
+
+    client.cancel_by_customer(marty)
+
+    expired = one_told(webhook, friend_id, "booking.offer_expired")
+    assert (expired["recipient"]["role"], expired["booking"]["state"]) == (
+        "customer",
+        "offer_expired",
+    )
+    assert mail_titled(mailbox, "george.mcfly@", "Your offer expired")
+
+
+def test_a_line_that_closes_with_the_booking_window_tells_each_who_waited(
+    notified: Notifying,
+) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    # A class that starts in four seconds: its booking window closes then, with people waiting.
+    body = class_body(
+        datetime.now(UTC) + timedelta(seconds=4), max_seats=1, waitlist_size=3, auto_complete=False
+    )
+    body["owner"] = DOC
+    class_id = client.create_booking(body)["data"]["id"]
+    client.create_booking(seat_body(class_id, 1, name="Marty McFly"))
+    friend_id = client.create_booking(seat_body(class_id, 1, name="Dave McFly", waitlist=True))[
+        "data"
+    ]["id"]
+
+    expired = one_told(webhook, friend_id, "booking.waitlist_expired")
+
+    assert (expired["recipient"]["role"], expired["booking"]["state"]) == (
+        "customer",
+        "waitlist_expired",
+    )
+    assert mail_titled(mailbox, "dave.mcfly@", "The waitlist has closed")
+    assert (
+        client.get_booking(class_id, include=["attributes"])["data"]["attributes"]["group_booking"][
+            "waitlist_seats"
+        ]
+        == 0
+    )
+
+
+def test_a_move_tells_the_customer_and_the_owners_of_both_classes(notified: Notifying) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    source = a_class_of_doc(client)
+    clara = {"name": "Clara Clayton", "email": "clara@hill-valley.example"}
+    target_body = class_body(max_seats=5)
+    target_body["owner"] = clara
+    target = client.create_booking(target_body)["data"]["id"]
+    seat = client.create_booking(seat_body(source, 2, name="Marty McFly"))["data"]["id"]
+
+    client.move(seat, target, "Same time next week")
+
+    moved = eventually(
+        lambda: (
+            len(told(webhook, seat, "booking.moved")) == 3 and told(webhook, seat, "booking.moved")
+        )
+    )
+    assert {(d["recipient"]["role"], d["recipient"]["email"]) for d in moved} == {
+        ("customer", "marty.mcfly@mcfly.example"),
+        ("owner", DOC["email"]),
+        ("owner", clara["email"]),
+    }
+    assert {d["message"] for d in moved} == {"Same time next week"}
+    assert {d["booking"]["owner_booking_id"] for d in moved} == {target}
+    assert len({d["id"] for d in moved}) == 3
+    moved_mail = mail_titled(mailbox, "marty.mcfly@", "Booking moved")
+    assert invitation_method(moved_mail) == "REQUEST"
+    assert mail_titled(mailbox, clara["email"], "Booking moved")
