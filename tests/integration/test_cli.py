@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from api_client import BookingClient
-from harness.bodies import class_body, in_days
+from harness.bodies import class_body, in_days, seat_body
 from harness.workers import Deployment
 
 pytestmark = pytest.mark.integration
@@ -71,7 +71,13 @@ def test_a_class_created_from_a_file_is_listed_and_shown(
     class_id = json.loads(created.stdout)["data"]["id"]
     assert listed.returncode == 0, listed.stderr
     [group] = [g for g in json.loads(listed.stdout)["data"] if g["id"] == class_id]
-    assert group["attributes"]["group_booking"] == {"current_seats": 0, "max_seats": 12}
+    assert group["attributes"]["group_booking"] == {
+        "current_seats": 0,
+        "max_seats": 12,
+        "waitlist_seats": 0,
+        "offered_seats": 0,
+        "waitlist_size": 0,
+    }
     shown = bookings(deployment, "show", class_id, "--include", "attributes,logs")
     assert shown.returncode == 0, shown.stderr
     assert class_id in shown.stdout and TITLE in shown.stdout and "0/12" in shown.stdout
@@ -159,3 +165,68 @@ def test_cancelling_an_unknown_booking_exits_1_with_the_workers_404(
     assert human.returncode == scripted.returncode == 1
     assert "NotFoundError (404)" in human.stderr
     assert json.loads(scripted.stdout)["status"] == 404
+
+
+def full_class_with_a_line(client: BookingClient, days: int) -> tuple[str, list[str]]:
+    """A two-seat class taken by Marty, with Biff (two seats) and then George waiting."""
+    class_id = client.create_booking(class_body(in_days(days), max_seats=2, waitlist_size=10))
+    class_id = class_id["data"]["id"]
+    client.create_booking(seat_body(class_id, seats=2))
+    waiting = [
+        client.create_booking({**seat_body(class_id, seats=seats, name=name), "waitlist": True})
+        for name, seats in (("Biff Tannen", 2), ("George McFly", 1))
+    ]
+    assert [booking["data"]["state"] for booking in waiting] == ["waitlisted", "waitlisted"]
+    return class_id, [booking["data"]["id"] for booking in waiting]
+
+
+def test_waitlist_lists_who_waits_in_order_of_arrival(
+    deployment: Deployment, client: BookingClient
+) -> None:
+    class_id, (biff_id, george_id) = full_class_with_a_line(client, 960)
+
+    shown = bookings(deployment, "waitlist", class_id)
+    scripted = bookings(deployment, "waitlist", class_id, "--json")
+
+    assert shown.returncode == 0, shown.stderr
+    assert "2/2 seats taken; 3/10 seats waiting, 0 offered" in shown.stdout
+    rows = [line for line in shown.stdout.splitlines() if "@mcfly.example" in line]
+    assert len(rows) == 2
+    assert "Biff Tannen" in rows[0] and biff_id in rows[0] and "waitlisted" in rows[0]
+    assert "George McFly" in rows[1] and george_id in rows[1]
+    assert scripted.returncode == 0, scripted.stderr
+    line = json.loads(scripted.stdout)["data"]["waitlist"]
+    assert [(entry["id"], entry["position"]) for entry in line] == [(biff_id, 1), (george_id, 2)]
+
+
+def test_set_max_seats_raises_the_seats_and_promotes_who_now_fits(
+    deployment: Deployment, client: BookingClient
+) -> None:
+    class_id, (biff_id, george_id) = full_class_with_a_line(client, 970)
+
+    raised = bookings(deployment, "set-max-seats", class_id, "3", "--message", "Bigger studio")
+    refused = bookings(deployment, "set-max-seats", class_id, "2")
+
+    assert raised.returncode == 0, raised.stderr
+    assert class_id in raised.stdout and "3/3" in raised.stdout
+    # Biff's two seats do not fit the one freed; George, who came later, does.
+    assert client.get_booking(biff_id)["data"]["state"] == "waitlisted"
+    assert client.get_booking(george_id)["data"]["state"] == "confirmed"
+    assert refused.returncode == 1
+    assert "ConflictError (409)" in refused.stderr
+
+
+def test_move_takes_a_seat_booking_to_another_class(
+    deployment: Deployment, client: BookingClient
+) -> None:
+    friday = client.create_booking(class_body(in_days(980)))["data"]["id"]
+    saturday = client.create_booking(class_body(in_days(981)))["data"]["id"]
+    seat_id = client.create_booking(seat_body(friday, seats=2))["data"]["id"]
+
+    moved = bookings(deployment, "move", seat_id, "--to", saturday, "--json")
+    missing = bookings(deployment, "move", seat_id, "--to", str(uuid.uuid4()))
+
+    assert moved.returncode == 0, moved.stderr
+    data = json.loads(moved.stdout)["data"]
+    assert (data["id"], data["owner_booking_id"], data["seats"]) == (seat_id, saturday, 2)
+    assert missing.returncode == 1 and "NotFoundError (404)" in missing.stderr
