@@ -192,11 +192,13 @@ class GroupCustomerBooking(ContractModel):
             raise ValueError("is given twice with different values (related.seats and seats)")
         return top
 
-    @model_validator(mode="after")
-    def _waits_for_one_class(self) -> GroupCustomerBooking:
-        if self.waitlist and self.related.series_id is not None:
-            raise ValueError("waitlist applies to one class (owner_booking_id), not to a term")
-        return self
+    @field_validator("waitlist")
+    @classmethod
+    def _waits_for_one_class(cls, waitlist: bool, info: ValidationInfo) -> bool:
+        related = info.data.get("related")
+        if waitlist and related is not None and related.series_id is not None:
+            raise ValueError("applies to one class (owner_booking_id), not to a term")
+        return waitlist
 
     @property
     def requested_seats(self) -> int:
@@ -219,11 +221,12 @@ class MoveRequest(ContractModel):
     owner_booking_id: UUID  # the class moved to
     message: Message | None = None
 
-    @model_validator(mode="after")
-    def _to_another_booking(self) -> MoveRequest:
-        if self.owner_booking_id == self.booking_id:
-            raise ValueError("owner_booking_id must be a class, not the booking moved")
-        return self
+    @field_validator("owner_booking_id")
+    @classmethod
+    def _to_another_booking(cls, target: UUID, info: ValidationInfo) -> UUID:
+        if target == info.data.get("booking_id"):
+            raise ValueError("must be a class, not the booking moved")
+        return target
 
 
 class SetMaxSeatsRequest(ContractModel):

@@ -609,7 +609,7 @@ def test_a_term_booking_cannot_wait(customer_body: dict[str, Any]) -> None:
     body = {**customer_body, "related": {"series_id": CLASS_ID}, "waitlist": True}
 
     assert refusal(BODY, body) == {
-        "body": ["waitlist applies to one class (owner_booking_id), not to a term"]
+        "waitlist": ["applies to one class (owner_booking_id), not to a term"]
     }
 
 
@@ -659,7 +659,7 @@ def test_a_move_without_a_class_names_the_missing_field() -> None:
 def test_a_booking_cannot_be_moved_into_itself() -> None:
     errors = refusal(MOVE, {"booking_id": BOOKING_ID, "owner_booking_id": BOOKING_ID})
 
-    assert errors == {"body": ["owner_booking_id must be a class, not the booking moved"]}
+    assert errors == {"owner_booking_id": ["must be a class, not the booking moved"]}
 
 
 def test_a_move_message_over_two_thousand_characters_is_refused() -> None:
