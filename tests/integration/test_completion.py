@@ -20,7 +20,8 @@ from harness.workers import running_workers
 from tests.support.handlers import act, create, get
 from tests.support.invariants import seat_accounts
 from worker.completion import complete_past_classes
-from worker.handlers import HandlerDeps
+from worker.handlers import CommandRunner, HandlerDeps
+from worker.handlers.line import SWEEP_LINES
 from worker.storage.tables import booking_logs, outbox
 
 pytestmark = pytest.mark.integration
@@ -173,3 +174,32 @@ def test_a_live_worker_and_beat_complete_a_class_once_it_is_over(
         seat = client.get_booking(seat_id, include=["logs"])["data"]
     assert seat["state"] == "completed"
     assert seat["logs"][-1]["action"] == "complete"
+
+
+def test_a_past_class_with_a_line_waits_for_the_waitlist_sweep_then_completes(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    # Given a class that ended two hours ago, full, with one customer still waiting
+    class_id = past_class(handler_deps, timedelta(hours=2), [1], max_seats=1, waitlist_size=3)
+    start = NOW - timedelta(hours=3)
+    with freeze_time(start - timedelta(days=1)):
+        waiting = create(handler_deps, seat_body(class_id, 1, "Waiting", waitlist=True))["data"]
+    assert waiting["state"] == "waitlisted"
+
+    # The completion sweep leaves it to the waitlist sweep
+    sweep(handler_deps)
+    assert get(handler_deps, class_id)["data"]["state"] == "tentative"
+
+    # which closes the line, telling the customer who waited
+    CommandRunner(handler_deps).run(SWEEP_LINES, None, 100, NOW)
+    closed = get(handler_deps, waiting["id"], "notifications")["data"]
+    assert closed["state"] == "waitlist_expired"
+    assert {row["type"] for row in closed["notifications"]} >= {"booking.waitlist_expired"}
+
+    # and then the class completes with its seat booking; the expired entry stays as it is
+    assert sweep(handler_deps)[0] >= 1
+    completed = get(handler_deps, class_id, "related_bookings", "attributes")["data"]
+    assert completed["state"] == "completed"
+    assert completed["attributes"]["group_booking"]["waitlist_seats"] == 0
+    assert get(handler_deps, waiting["id"])["data"]["state"] == "waitlist_expired"
+    assert complete_logs(handler_database, waiting["id"]) == 0
