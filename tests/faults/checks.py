@@ -4,20 +4,43 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Connection, Engine, create_engine, func, select
 
-from tests.support.invariants import seat_accounts
-from worker.domain.graphs import GRAPHS, Graph
+from worker.domain.graphs import GRAPHS, Graph, GraphName, State
 from worker.storage.tables import booking_logs, bookings, command_keys, outbox
 
+from .line_checks import Logged, check_line_outcomes, check_line_walks, check_lines
 from .load import Told
 from .receiver import DrillReceiver
 
 SUCCESS = (200, 201)
 CREATING = {"book_seats": "group_customer", "create_class": "group_owner"}
+# Where a booking's log may start: a seat booking is created holding seats or waiting.
+CREATED_IN: dict[str, tuple[State, ...]] = {
+    GraphName.GROUP_OWNER: (State.TENTATIVE,),
+    GraphName.GROUP_CUSTOMER: (State.CONFIRMED, State.WAITLISTED),
+}
+# The database must not change for this long before a drill's processes are stopped: the
+# last sweep and the deliveries in flight when the beats stopped have finished by then.
+QUIET_S = 1.5
+POLL_S = 0.5
+# What the line's activity is reported as, from the logs' actions.
+LINE_ACTIVITY = (
+    ("waitlisted", "joined a line"),
+    ("promote", "promoted"),
+    ("offer", "offered"),
+    ("accept_offer", "accepted"),
+    ("decline_offer", "declined"),
+    ("expire_offer", "offers expired"),
+    ("expire_waitlist", "left in closed lines"),
+    ("move", "moved"),
+    ("set_max_seats", "capacity changes"),
+)
 
 
 @dataclass
@@ -33,8 +56,10 @@ class Findings:
     duplicated: int = 0
     mistold: int = 0
     classes: int = 0
-    oversold: int = 0
-    seat_accounts_off: int = 0
+    oversold: int = 0  # held and offered seats beyond max_seats
+    line_accounts_off: int = 0  # counters that disagree with the entries, lines too long
+    lines_left: int = 0  # lines the sweep had to close, lapsed offers, free seats not given
+    promoted_twice: int = 0
     bookings: int = 0
     classes_completed: int = 0
     bad_transitions: int = 0
@@ -44,11 +69,16 @@ class Findings:
     missing_at_receiver: int = 0
     notified_twice: int = 0
     repeats_dropped: int = 0
+    # How often each action was logged (and "waitlisted": created waiting).
+    actions: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
 
     def problem(self, text: str) -> None:
         if len(self.problems) < 50:
             self.problems.append(text)
+
+    def line_activity(self) -> str:
+        return ", ".join(f"{self.actions[action]} {what}" for action, what in LINE_ACTIVITY)
 
 
 def wait_for_outbox_drained(database_url: str, timeout_s: float) -> int:
@@ -58,32 +88,100 @@ def wait_for_outbox_drained(database_url: str, timeout_s: float) -> int:
     try:
         while True:
             with engine.connect() as conn:
-                pending = conn.execute(
-                    select(func.count())
-                    .select_from(outbox)
-                    .where(outbox.c.state.not_in(("delivered", "failed")))
-                ).scalar_one()
+                pending = pending_notifications(conn)
             if pending == 0 or time.monotonic() > deadline:
-                return int(pending)
-            time.sleep(0.5)
+                return pending
+            time.sleep(POLL_S)
     finally:
         engine.dispose()
+
+
+def wait_for_quiet(database_url: str, timeout_s: float) -> None:
+    """Wait until every notification is delivered and the database has not changed for
+    QUIET_S (no transition logged, notice written or delivered, booking updated)."""
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + timeout_s
+    last, since = None, time.monotonic()
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                pending, now = pending_notifications(conn), writes_so_far(conn)
+            if now != last:
+                last, since = now, time.monotonic()
+            elif pending == 0 and time.monotonic() - since >= QUIET_S:
+                return
+            time.sleep(POLL_S)
+    finally:
+        engine.dispose()
+
+
+def pending_notifications(conn: Connection) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(outbox)
+            .where(outbox.c.state.not_in(("delivered", "failed")))
+        ).scalar_one()
+    )
+
+
+def writes_so_far(conn: Connection) -> tuple[Any, ...]:
+    """What changes with every write a drill's processes make."""
+    return tuple(
+        conn.execute(
+            select(
+                select(func.count()).select_from(booking_logs).scalar_subquery(),
+                select(func.count()).select_from(outbox).scalar_subquery(),
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.state == "delivered")
+                .scalar_subquery(),
+                select(func.max(bookings.c.updated_at)).scalar_subquery(),
+            )
+        ).one()
+    )
 
 
 def check_everything(
-    database_url: str, journal: list[Told], receiver: DrillReceiver | None
+    database_url: str,
+    journal: list[Told],
+    receiver: DrillReceiver | None,
+    settled_at: datetime | None = None,
 ) -> Findings:
+    """Every check; the lines as the sweep had to have left them by `settled_at` (None: the
+    lines' counters and numbers only)."""
     findings = Findings()
     engine = create_engine(database_url)
     try:
+        logs = read_logs(engine)
         check_outcomes(engine, journal, findings)
-        check_seats(database_url, findings)
-        check_histories(engine, findings)
+        check_line_outcomes(journal, logs, findings)
+        check_lines(engine, settled_at, findings)
+        check_histories(engine, logs, findings)
+        check_line_walks(logs, findings)
         if receiver is not None:
-            check_notifications(engine, receiver, findings)
+            check_notifications(engine, receiver, logs, findings)
     finally:
         engine.dispose()
     return findings
+
+
+def read_logs(engine: Engine) -> dict[Any, list[Logged]]:
+    """Every booking's log, in the order written."""
+    logs: dict[Any, list[Logged]] = defaultdict(list)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                booking_logs.c.booking_id,
+                booking_logs.c.action,
+                booking_logs.c.from_state,
+                booking_logs.c.to_state,
+                booking_logs.c.details,
+            ).order_by(booking_logs.c.id)
+        )
+        for row in rows:
+            logs[row.booking_id].append(Logged(*row))
+    return logs
 
 
 def check_outcomes(engine: Engine, journal: list[Told], findings: Findings) -> None:
@@ -145,26 +243,12 @@ def _check_refusal(told: Told, stored: dict[str, Any] | None, findings: Findings
         findings.problem(f"{told.op} {told.key} told {told.status}, recorded {stored!r}"[:300])
 
 
-def check_seats(database_url: str, findings: Findings) -> None:
-    accounts = seat_accounts(database_url)
-    findings.classes = len(accounts)
-    for account in accounts:
-        if account.oversold:
-            findings.oversold += 1
-        if not account.holds:
-            findings.seat_accounts_off += 1
-            findings.problem(f"class {account.class_id}: {account}")
-
-
-def check_histories(engine: Engine, findings: Findings) -> None:
+def check_histories(engine: Engine, logs: dict[Any, list[Logged]], findings: Findings) -> None:
     """Every booking's log is a walk through its graph that ends in its state."""
     with engine.connect() as conn:
         states = {row.id: (row.graph, row.state) for row in conn.execute(
             select(bookings.c.id, bookings.c.graph, bookings.c.state)
         )}  # fmt: skip
-        logs: dict[Any, list[Any]] = defaultdict(list)
-        for row in conn.execute(select(booking_logs).order_by(booking_logs.c.id)):
-            logs[row.booking_id].append(row)
     findings.bookings = len(states)
     for booking_id, (graph_name, state) in states.items():
         findings.classes_completed += graph_name == "group_owner" and state == "completed"
@@ -177,12 +261,14 @@ def check_histories(engine: Engine, findings: Findings) -> None:
             findings.problem(f"{graph_name} {booking_id}: {wrong}")
 
 
-def walk_problem(graph: Graph, walk: list[Any], state: str) -> str | None:
-    """What is wrong with a booking's log as a walk through its graph, if anything."""
+def walk_problem(graph: Graph, walk: Sequence[Logged], state: str) -> str | None:
+    """What is wrong with a booking's log as a walk through its graph, if anything: it starts
+    with its creation, every step is an edge of the graph (the system's promotions, offers and
+    expiries included), and it ends where the booking is."""
     reached = None
     for entry in walk:
         if reached is None:
-            allowed = entry.to_state == graph.initial_state
+            allowed = entry.action == "create" and entry.to_state in CREATED_IN[graph.name]
         else:
             allowed = graph.transitions.get(reached, {}).get(entry.action) == entry.to_state
         if entry.from_state != reached or not allowed:
@@ -193,8 +279,11 @@ def walk_problem(graph: Graph, walk: list[Any], state: str) -> str | None:
     return None
 
 
-def check_notifications(engine: Engine, receiver: DrillReceiver, findings: Findings) -> None:
-    """Every notification delivered, once per id at the receiver, none written twice."""
+def check_notifications(
+    engine: Engine, receiver: DrillReceiver, logs: dict[Any, list[Logged]], findings: Findings
+) -> None:
+    """Every notification delivered, once per id at the receiver, none written twice (a
+    booking moved is told once per move: its customer, and each class's owner)."""
     with engine.connect() as conn:
         rows = conn.execute(
             select(
@@ -217,7 +306,17 @@ def check_notifications(engine: Engine, receiver: DrillReceiver, findings: Findi
     if receiver.bad_signatures:
         findings.problem(f"{receiver.bad_signatures} webhooks with a bad signature")
     written = Counter((row.booking_id, row.type, row.recipient_role) for row in rows)
-    findings.notified_twice = sum(count > 1 for count in written.values())
+    moves = {booking: sum(e.action == "move" for e in walk) for booking, walk in logs.items()}
+    findings.notified_twice = sum(
+        count > _notices_allowed(notice_type, role, moves.get(booking, 0))
+        for (booking, notice_type, role), count in written.items()
+    )
     if findings.notified_twice:
         findings.problem(f"{findings.notified_twice} notices written more than once")
     findings.repeats_dropped = receiver.repeats()
+
+
+def _notices_allowed(notice_type: str, role: str, moves: int) -> int:
+    if notice_type != "booking.moved":
+        return 1
+    return moves if role == "customer" else 2 * moves

@@ -353,7 +353,10 @@ def _fill(run: FaultRun, class_id: str) -> int:
     with run.cluster.client(timeout_s=10) as client:
         while True:
             seats = client.get_booking(class_id, "attributes")["data"]["attributes"]
-            left = seats["group_booking"]["max_seats"] - seats["group_booking"]["current_seats"]
+            counts = seats["group_booking"]
+            # Seats offered to the line are held too (an offer that lapsed meanwhile frees
+            # them only for the line, which the booking serves first).
+            left: int = counts["max_seats"] - counts["current_seats"] - counts["offered_seats"]
             if left <= 0:
                 return taken
             told: Told = send_until_told(

@@ -23,6 +23,8 @@ from typing import Any
 from api_client import BookingClient, BookingError, BusyError, PendingResult, ResultTimeoutError
 from harness.bodies import class_body, seat_body, series_body
 
+from .line_load import LineCommands, waitlist_settings
+
 ATTEMPT_TIMEOUT_S = 20.0
 RESEND_PAUSE_S = 0.5
 # A command not answered within this long counts as lost.
@@ -32,15 +34,22 @@ CALLER_JOURNAL_GLOB = "journal-[0-9]*.jsonl"
 
 # How often each kind of command is picked; a pick that has nothing to act on books instead.
 WEIGHTS: dict[str, int] = {
-    "book_seats": 55,
+    "book_seats": 50,
     "cancel_by_customer": 14,
     "cancel_by_owner": 5,
-    "create_class": 8,
+    "create_class": 7,
     "cancel_class": 2,
     "create_series": 3,
     "cancel_series": 1,
     "complete_class": 12,
+    "accept_offer": 4,
+    "decline_offer": 1,
+    "move": 4,
+    "set_max_seats": 3,
 }
+# How many seat bookings ask for a place in the line should their seats not fit.
+WAITLIST_SHARE = 0.7
+SETUP_CLASS_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,8 @@ class Told:
     resent_after: list[str] = field(default_factory=list)
     latency_ms: float = 0.0
     sent_at: float = 0.0  # POSIX time of the first send
+    to_class: str | None = None  # a move's target class
+    max_seats: int | None = None  # a set_max_seats' new seats
 
 
 def run_load(plan: LoadPlan) -> None:
@@ -136,15 +147,15 @@ def _client_thread(plan: LoadPlan, process_index: int, thread_index: int) -> Non
             sent += 1
 
 
-class Caller:
+class Caller(LineCommands):
     """One simulated caller: its own seat bookings, classes and series, and a shared pool."""
 
     def __init__(self, plan: LoadPlan, rng: random.Random) -> None:
+        super().__init__()
         self.plan = plan
         self.rng = rng
         self.classes = list(plan.classes)
         self.own_classes: list[str] = []
-        self.held: list[str] = []
         self.own_series: list[str] = []
 
     def next_command(self, client: BookingClient) -> Told:
@@ -157,11 +168,16 @@ class Caller:
     # Commands: each returns what its caller was told, or None when it has nothing to act on.
 
     def book_seats(self, client: BookingClient) -> Told:
-        class_id = self.rng.choice(self.classes)
-        body = seat_body(class_id, seats=self.rng.randint(1, 3), name=f"Caller {self.rng.random()}")
+        # Half on the classes set up before the load (half of which are small), so that even
+        # a short run fills some of them and their lines move.
+        pool = self.plan.classes if self.rng.random() < SETUP_CLASS_SHARE else self.classes
+        class_id = self.rng.choice(pool)
+        seats, name = self.rng.randint(1, 3), f"Caller {self.rng.random()}"
+        waits = self.rng.random() < WAITLIST_SHARE
+        body = seat_body(class_id, seats=seats, name=name, waitlist=waits)
         told = self._send("book_seats", class_id, lambda key: client.submit_booking(body, key))
         if told.status == 201 and told.result_id:
-            self.held.append(told.result_id)
+            self.booked(told.result_id, class_id, told.state)
         return told
 
     def cancel_by_customer(self, client: BookingClient) -> Told | None:
@@ -172,7 +188,8 @@ class Caller:
 
     def create_class(self, client: BookingClient) -> Told:
         start = datetime.now(UTC) + timedelta(days=self.rng.randint(1, 60))
-        body = class_body(start, max_seats=self.rng.randint(5, 60))
+        settings = waitlist_settings(self.rng)
+        body = class_body(start, max_seats=self.rng.randint(2, 40), **settings)
         told = self._send("create_class", None, lambda key: client.submit_booking(body, key))
         if told.status == 201 and told.result_id:
             self.own_classes.append(told.result_id)
@@ -225,9 +242,9 @@ class Caller:
         return send_until_told(op, target, submit, self.plan.attempt_timeout_s)
 
     def _seat_action(self, client: BookingClient, action: str, message: str) -> Told | None:
-        if not self.held:
+        seat_id = self.any_seat_booking()
+        if seat_id is None:
             return None
-        seat_id = self.held.pop(self.rng.randrange(len(self.held)))
         return self._send(
             action, seat_id, lambda key: client.submit_action(seat_id, action, message, key)
         )

@@ -33,7 +33,8 @@ def row_of(report: DrillReport) -> dict[str, Any]:
     found = report.findings
     other = (
         found.failed
-        + found.seat_accounts_off
+        + found.line_accounts_off
+        + found.lines_left
         + found.bad_transitions
         + found.undelivered
         + found.missing_at_receiver
@@ -68,6 +69,7 @@ def render_table(reports: Sequence[DrillReport]) -> str:
     for report in reports:
         details = [
             f"longest gap between two answers: {report.longest_gap_s:.1f} s",
+            f"waitlist: {report.findings.line_activity()}",
             *report.notes,
             *report.findings.problems,
         ]
@@ -98,6 +100,7 @@ def render_load(report: DrillReport) -> str:
             f"webhooks           {found.notifications:,} written, {found.undelivered} undelivered, "
             f"{found.missing_at_receiver} missing, {found.repeats_dropped} repeats dropped",
             f"classes completed  {found.classes_completed}",
+            f"waitlist           {found.line_activity()}",
             f"run took           {report.seconds:.0f} s in all",
             f"result             {'pass' if report.passed else 'FAIL'}",
             *[f"  - {problem}" for problem in found.problems[:20]],
@@ -111,6 +114,7 @@ def as_json(reports: Sequence[DrillReport]) -> str:
             {
                 **row_of(r),
                 "longest_gap_s": round(r.longest_gap_s, 1),
+                "waitlist": dict(r.findings.actions),
                 "notes": r.notes,
                 "problems": r.findings.problems,
             }
@@ -122,11 +126,12 @@ def as_json(reports: Sequence[DrillReport]) -> str:
 
 LEGEND = """
 lost: commands never answered; duplicated: bookings or keys applied more often than callers were
-told, classes completed twice, notices written twice; oversold: classes holding more seats than
-they have; mistold: answers that differ from what the database recorded; other: worker failures,
-seat counts off, transitions outside the graphs, notifications undelivered or missing at the
-receiver; resent: commands a caller sent again under the same key (timeouts, Redis away);
-redelivered: messages a worker got a second time; repeats: webhooks the receiver got again for
-an id it had (dropped by id); exits: worker instances that exited on their own (started again
-by the supervisor; a drill's own kills not counted); longest: the longest a caller waited for
-its answer, in seconds, resends included."""
+told, classes completed twice, entries promoted twice, notices written twice; oversold: classes
+holding more seats (taken and offered) than they have; mistold: answers that differ from what the
+database recorded; other: worker failures, seat counts off, lines the sweep left open or free
+seats an automatic line did not get, transitions outside the graphs, notifications undelivered
+or missing at the receiver; resent: commands a caller sent again under the same key (timeouts,
+Redis away); redelivered: messages a worker got a second time; repeats: webhooks the receiver got
+again for an id it had (dropped by id); exits: worker instances that exited on their own (started
+again by the supervisor; a drill's own kills not counted); longest: the longest a caller waited
+for its answer, in seconds, resends included."""

@@ -16,7 +16,7 @@ from api_client import BookingClient
 from harness.bodies import class_body
 from worker.config import Settings
 
-from .checks import Findings, check_everything, wait_for_outbox_drained
+from .checks import Findings, check_everything, wait_for_outbox_drained, wait_for_quiet
 from .cluster import Cluster, running_cluster
 from .drills import (
     EXPIRED_LOCK_LINE,
@@ -30,6 +30,8 @@ from .drills import (
     FaultRun,
     Kill,
 )
+from .line_checks import wait_for_lines_settled
+from .line_load import waitlist_settings
 from .load import (
     ATTEMPT_TIMEOUT_S,
     LoadPlan,
@@ -43,6 +45,8 @@ from .receiver import SECRET, DrillReceiver
 from .stalls import watch_for_stalls
 
 DRAIN_TIMEOUT_S = 180.0
+# The sweep runs every 2 s in the drills; the last classes to start do so just after the load.
+SETTLE_TIMEOUT_S = 60.0
 # What a drill with production's timeouts leaves at production's defaults (worker/config.py).
 PRODUCTION_TIMEOUTS = (
     "visibility_timeout_s",
@@ -145,7 +149,8 @@ class DrillReport:
     @property
     def duplicated(self) -> int:
         found = self.findings
-        return found.duplicated + found.completed_twice + found.notified_twice
+        twice = found.completed_twice + found.notified_twice + found.promoted_twice
+        return found.duplicated + twice
 
 
 def base_settings(receiver: DrillReceiver) -> dict[str, str]:
@@ -163,6 +168,8 @@ def base_settings(receiver: DrillReceiver) -> dict[str, str]:
         "BOOKINGS_COMPLETE_EVERY_S": "1",
         "BOOKINGS_VISIBILITY_TIMEOUT_S": "10",
         "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
+        # Offers last 3 to 20 s in the drills (line_load.py): the sweep expires them mid-run.
+        "BOOKINGS_OFFER_SWEEP_EVERY_S": "2",
     }
 
 
@@ -238,12 +245,13 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
                 watchdog.join(timeout=60)
             receiver.start_if_down()
             wait_for_outbox_drained(cluster.database_url, DRAIN_TIMEOUT_S)
+            settled_at = settle(cluster)
             logs = {name: i.log_path for name, i in cluster.instances.items()}
             cluster.stop_all()
             restarts = [f"supervisor restarted {what}" for what in cluster.restarts]
             worker_exits = cluster.worker_exits
             journal = read_journal(workdir)
-            findings = check_everything(cluster.database_url, journal, receiver)
+            findings = check_everything(cluster.database_url, journal, receiver, settled_at)
             for problem in broke:
                 findings.problem(problem)
     finally:
@@ -285,6 +293,18 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         held_waits_s=[wait for waits in held for wait in waits],
         sending_until=time.time() - (time.monotonic() - run.sending_until),
     )
+
+
+def settle(cluster: Cluster) -> datetime:
+    """Let the sweep close the lines of classes that can no longer be booked and expire lapsed
+    offers, then stop the beats (offers would go on lapsing, one entry after another) and let
+    the workers finish and deliver what they have. The moment the lines were settled: what the
+    checks judge the lines by."""
+    settled_at = wait_for_lines_settled(cluster.database_url, SETTLE_TIMEOUT_S)
+    for name in [name for name in cluster.instances if name.startswith("beat")]:
+        cluster.stop(name)
+    wait_for_quiet(cluster.database_url, DRAIN_TIMEOUT_S)
+    return settled_at
 
 
 def inject(drill: Drill, run: FaultRun, broke: list[str]) -> None:
@@ -352,13 +372,20 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
     run_s = size.duration_s or 60.0
     classes, ending = [], []
     with cluster.client() as client:
-        for _ in range(size.classes):
+        for index in range(size.classes):
             start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
-            told = _create(client, class_body(start, max_seats=rng.randint(20, 150)), journal)
-            classes.append(told)
+            # Half of them small, so that even the short form fills them and lines form.
+            seats = rng.randint(2, 8) if index % 2 == 0 else rng.randint(20, 150)
+            body = class_body(start, max_seats=seats, **waitlist_settings(rng))
+            classes.append(_create(client, body, journal))
         for index in range(size.ending_classes):
             start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
-            body = class_body(start, max_seats=rng.randint(10, 40), length=ENDING_CLASS_LENGTH)
+            body = class_body(
+                start,
+                max_seats=rng.randint(3, 20),
+                length=ENDING_CLASS_LENGTH,
+                **waitlist_settings(rng),
+            )
             told = _create(client, body, journal)
             ending.append((told, (start + ENDING_CLASS_LENGTH).timestamp()))
             classes.append(told)

@@ -121,7 +121,7 @@ def test_an_oversold_class_a_bad_transition_and_a_mistold_caller_are_all_named(
 
     findings = check_everything(database_url, journal, receiver=None)
 
-    assert findings.oversold == 1 and findings.seat_accounts_off == 1
+    assert findings.oversold == 1 and findings.line_accounts_off == 1
     assert findings.bad_transitions == 1
     assert findings.mistold == 1 and findings.lost == 1
     assert findings.duplicated >= 1  # "unsent" applied with no caller
