@@ -28,6 +28,9 @@ DATABASES: dict[str, int] = {
     "contention": 12,
     "contention-lock-off": 13,
     "contention-both-off": 14,
+    "waitlist-contention": 12,
+    "waitlist-contention-lock-off": 13,
+    "waitlist-contention-both-off": 14,
     "completion": 15,
     "worker-loss": 15,
 }
@@ -37,6 +40,10 @@ SHARED = {
     "migrations": "handlers",
     # Both start their workers inside a test, one test at a time, and empty the database first.
     "worker-loss": "completion",
+    # The contention tests of seats and of the waitlist, likewise: one test at a time.
+    "waitlist-contention": "contention",
+    "waitlist-contention-lock-off": "contention-lock-off",
+    "waitlist-contention-both-off": "contention-both-off",
 }
 
 
