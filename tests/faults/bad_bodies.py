@@ -71,6 +71,14 @@ names = st.sampled_from(["Doc Brown's Friday Yoga Class", "Spin", "Zoë's Pilate
 emails = st.from_regex(r"\A[a-z][a-z0-9.]{0,15}@[a-z]{1,10}\.example\Z")
 people = st.fixed_dictionaries({"name": names, "email": emails})
 valid_durations = st.sampled_from(["30 minutes", "2 hours", "1 day", "1 day and 12 hours"])
+promotion_modes = st.sampled_from(["automatic", "offer"])
+offer_times = st.sampled_from(["1 second", "30 seconds", "2 hours", "3 days"])
+bad_promotion_modes = st.sampled_from(
+    ["", "Automatic", "OFFER", "manual", "offer ", "auto", "first come", None, 0, True, ["offer"]]
+)  # fmt: skip
+bad_offer_times = bad_durations | st.sampled_from(
+    ["0 seconds", "367 days", "half an hour", "1 second ago", "-30 seconds", "30 secs", 30]
+)  # fmt: skip
 
 offsets = st.just(UTC) | st.builds(
     lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-1439, 1439)
@@ -103,7 +111,13 @@ def class_bodies(anchor: datetime) -> st.SearchStrategy[dict[str, Any]]:
         max_seats=st.integers(1, 100_000),
         optional=st.fixed_dictionaries(
             {},
-            optional={"min_cancel_time": valid_durations, "min_booking_time": valid_durations},
+            optional={
+                "min_cancel_time": valid_durations,
+                "min_booking_time": valid_durations,
+                "waitlist_size": st.integers(0, 20),
+                "waitlist_promotion": promotion_modes,
+                "offer_time": offer_times,
+            },
         ),
         owner=st.none() | people,
     )
@@ -128,7 +142,7 @@ def seat_bodies(class_ids: Sequence[str]) -> st.SearchStrategy[dict[str, Any]]:
     )
     return st.fixed_dictionaries(
         {"graph": st.just("group_customer"), "related": related, "customer": people},
-        optional={"action": st.just("create")},
+        optional={"action": st.just("create"), "waitlist": st.booleans()},
     )
 
 
@@ -220,6 +234,12 @@ MUTATIONS: list[Mutation] = [
     _targeted([("event", "what"), ("event", "where"), ("event", "calendar_id"),
                ("event", "description"), ("customer", "name"), ("customer", "email"),
                ("owner", "name"), ("owner", "email")], junk_texts),
+    # The waitlist: a size below 0 or not an integer, an unknown mode, an unreadable offer
+    # time; a seat body's "waitlist" that is not a boolean.
+    _targeted([("settings", "waitlist_size")], bad_ints),
+    _targeted([("settings", "waitlist_promotion")], bad_promotion_modes | junk_texts),
+    _targeted([("settings", "offer_time")], bad_offer_times),
+    _targeted([("waitlist",)], st.sampled_from(["true", 1, 0, "yes", None, [True], {}])),
 ]  # fmt: skip
 
 
@@ -253,6 +273,9 @@ EDGES: list[Mutation] = [
     _targeted([("settings", "min_cancel_time"), ("settings", "min_booking_time")],
               st.sampled_from(["0 seconds", "59 seconds", "1 week and 2 days", "3650 days"])),
     _targeted([("settings", "auto_complete")], st.booleans()),
+    _targeted([("settings", "waitlist_size")], st.sampled_from([0, 1, 100_000])),
+    _targeted([("settings", "offer_time")], st.sampled_from(["1 second", "366 days"])),
+    _targeted([("waitlist",)], st.booleans()),
 ]  # fmt: skip
 
 

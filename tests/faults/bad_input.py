@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -29,9 +29,15 @@ from harness.databases import fresh_database
 from harness.gateways import GatewayServer, running_gateway
 from harness.redis_servers import own_redis
 from harness.workers import running_workers
-from tests.faults.bad_input_paths import Sender, connected_senders
+from tests.faults.bad_input_paths import Outcome, Sender, connected_senders
 from tests.faults.bad_input_report import BadInputReport, database_fingerprint
-from tests.faults.bad_requests import BadRequest, CreateRequest, KnownIds, bad_requests, resolved
+from tests.faults.bad_requests import (
+    ActionRequest,
+    BadRequest,
+    KnownIds,
+    bad_requests,
+    resolved,
+)
 
 API_KEY = "bad-input-drill-key"
 
@@ -52,10 +58,25 @@ class Probe:
             after = database_fingerprint(self.engine)
             self.report.record(path, request, outcome, self.last, after)
             self.last = after
-            if isinstance(request, CreateRequest) and outcome.created_id is not None:
-                self.known_ids.bookings.append(outcome.created_id)
-                if outcome.created_graph == "group_owner":
-                    self.known_ids.classes.append(outcome.created_id)
+            if outcome.kind == "success":
+                self._learn(request, outcome)
+
+    def _learn(self, request: BadRequest, outcome: Outcome) -> None:
+        """The bookings a success created, and the class each seat booking is now in."""
+        known = self.known_ids
+        if isinstance(request, ActionRequest):
+            if request.action == "move" and isinstance(request.params, dict):
+                known.class_of[str(request.booking_id)] = str(request.params["owner_booking_id"])
+            return
+        if outcome.created_id is None:
+            return
+        known.bookings.append(outcome.created_id)
+        if outcome.created_graph == "group_owner":
+            known.classes.append(outcome.created_id)
+        elif isinstance(request.body, dict):
+            related = request.body.get("related") or {}
+            if related.get("owner_booking_id") is not None:
+                known.class_of[outcome.created_id] = str(related["owner_booking_id"])
 
 
 def probe(
@@ -101,12 +122,19 @@ def drive(
 
 
 def target_classes(client: BookingClient, anchor: datetime) -> list[str]:
-    """A roomy class, a class of two seats and a cancelled class for seat bodies to name."""
+    """A roomy class, a class of two seats, two tiny classes with a line (one promoting, one
+    offering for a second, so that offers lapse) and a cancelled class for seat bodies to
+    name."""
     roomy = client.create_booking(class_body(anchor, max_seats=100_000))["data"]["id"]
     tiny = client.create_booking(class_body(anchor, max_seats=2))["data"]["id"]
+    modes: list[dict[str, Any]] = [{}, {"waitlist_promotion": "offer", "offer_time": "1 second"}]
+    lines = [
+        client.create_booking(class_body(anchor, max_seats=2, waitlist_size=6, **mode))["data"]
+        for mode in modes
+    ]
     cancelled = client.create_booking(class_body(anchor))["data"]["id"]
     client.cancel(cancelled, "Closed for the drill.")
-    return [roomy, tiny, cancelled]
+    return [roomy, tiny, *(line["id"] for line in lines), cancelled]
 
 
 def run_bad_input(

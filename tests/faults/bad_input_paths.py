@@ -44,6 +44,14 @@ def client_sender(client: BookingClient) -> Sender:
             if request.action in ACTIONS:
                 method = getattr(client, request.action)
                 return _success(method(request.booking_id, request.message), 200)
+            params: dict[str, Any] = request.params if isinstance(request.params, dict) else {}
+            if request.action == "move":
+                to_class: Any = params.get("owner_booking_id")
+                return _success(client.move(request.booking_id, to_class, request.message), 200)
+            if request.action == "set_max_seats":
+                max_seats: Any = params.get("max_seats")
+                moved = client.set_max_seats(request.booking_id, max_seats, request.message)
+                return _success(moved, 200)
             pending = client.submit_action(request.booking_id, request.action, request.message)
             return _success(pending.result(), 200)
         except BookingError as error:

@@ -33,12 +33,16 @@ class Fingerprint(NamedTuple):
     series: int
     seats_held: int
     last_update: Any
+    # The line's counters and the classes' seats: a refused set_max_seats, offer or move
+    # must leave them as they were.
+    line_seats: int
+    max_seats: int
     # A refusal records its key with the refusal (a replay answers it); nothing else.
     command_keys: int
     last_key_result: Any
 
     def bookings_changed(self, before: Fingerprint) -> bool:
-        return self[:6] != before[:6]
+        return self[:8] != before[:8]
 
 
 def refusal_wrote(before: Fingerprint, after: Fingerprint) -> bool:
@@ -57,6 +61,9 @@ def database_fingerprint(engine: Engine) -> Fingerprint:
     ]
     seats = select(func.coalesce(func.sum(bookings.c.current_seats), 0)).scalar_subquery()
     latest = select(func.max(bookings.c.updated_at)).scalar_subquery()
+    line = bookings.c.offered_seats * 1000 + bookings.c.waitlist_seats
+    line_seats = select(func.coalesce(func.sum(line), 0)).scalar_subquery()
+    max_seats = select(func.coalesce(func.sum(bookings.c.max_seats), 0)).scalar_subquery()
     keys = select(func.count()).select_from(command_keys).scalar_subquery()
     last_key = (
         select(command_keys.c.result)
@@ -64,7 +71,7 @@ def database_fingerprint(engine: Engine) -> Fingerprint:
         .limit(1)
         .scalar_subquery()
     )
-    query = select(*counts, seats, latest, keys, last_key)
+    query = select(*counts, seats, latest, line_seats, max_seats, keys, last_key)
     for _ in range(FINGERPRINT_ATTEMPTS - 1):
         try:
             return _read_fingerprint(engine, query)
