@@ -63,6 +63,8 @@ def close_line(tx: CommandTx, klass: Row, now: datetime) -> Row:
 
 
 def _expire_offers(tx: CommandTx, klass: Row, now: datetime) -> Row:
+    if not klass["offered_seats"]:
+        return klass  # no open offer (the counter is read under the row lock): none to expire
     expired = line_queries.expire_offers_of_class(tx.connection, klass["id"], now)
     if not expired:
         return klass
@@ -75,11 +77,7 @@ def _give_free_seats(tx: CommandTx, klass: Row, now: datetime) -> Row:
     free = snapshot_of(klass).seats_left
     if free <= 0 or not klass["waitlist_seats"]:
         return klass
-    line = [
-        LineEntry(row["id"], row["seats"], row)
-        for row in line_queries.read_waiting(tx.connection, klass["id"])
-    ]
-    chosen = first_fits(free, line)
+    chosen = _first_fits_in_line(tx, klass["id"], free)
     if not chosen:
         return klass
     seats = _seats(entry.row for entry in chosen)
@@ -104,6 +102,26 @@ def _give_free_seats(tx: CommandTx, klass: Row, now: datetime) -> Row:
     )
     assert len(moved) == len(chosen), "the line changed under its class's row lock"
     return _record(tx, klass, change, list(moved), action, now, from_states=[e.row for e in chosen])
+
+
+def _first_fits_in_line(tx: CommandTx, class_id: UUID, free: int) -> list[LineEntry]:
+    """first_fits over the line, without reading all of a long one.
+
+    Only entries of at most `free` seats can be taken, and each takes at least one seat: if
+    the first `free` of them fill the free seats, or are all there are, no later entry can be
+    taken. Only when they leave seats free is the rest of the line read.
+    """
+    head = _entries(line_queries.read_waiting(tx.connection, class_id, fitting=free, limit=free))
+    chosen = first_fits(free, head)
+    if len(head) < free or _seats(entry.row for entry in chosen) == free:
+        return chosen
+    return first_fits(
+        free, _entries(line_queries.read_waiting(tx.connection, class_id, fitting=free))
+    )
+
+
+def _entries(rows: Sequence[RowMapping]) -> list[LineEntry]:
+    return [LineEntry(row["id"], row["seats"], row) for row in rows]
 
 
 def _record(

@@ -17,12 +17,21 @@ from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER, IN_LINE_STATES, State
 from .tables import bookings
 
 
-def read_waiting(conn: Connection, class_id: UUID) -> Sequence[RowMapping]:
-    """The class's waiting entries (not offered ones), in order of arrival."""
+def read_waiting(
+    conn: Connection, class_id: UUID, *, fitting: int, limit: int | None = None
+) -> Sequence[RowMapping]:
+    """The class's waiting entries (not offered ones) of at most `fitting` seats, in order of
+    arrival (the first `limit` if given), with the columns a promotion reads: a long line is
+    many rows, and converting every column of each cost more than the rest of the promotion."""
     query = (
-        select(bookings)
-        .where(bookings.c.owner_booking_id == class_id, bookings.c.state == State.WAITLISTED)
+        select(bookings.c.id, bookings.c.seats, bookings.c.state, bookings.c.line_number)
+        .where(
+            bookings.c.owner_booking_id == class_id,
+            bookings.c.state == State.WAITLISTED,
+            bookings.c.seats <= fitting,
+        )
         .order_by(bookings.c.line_number)
+        .limit(limit)
     )
     return conn.execute(query).mappings().all()
 
