@@ -284,3 +284,83 @@ def _series_parser() -> argparse.ArgumentParser:
     add("--occurrences", type=positive, help="weekly classes (default 520; 104 with --quick)")
     add_mode_options(parser)
     return parser
+
+
+# python -m benchmarks.waitlist --------------------------------------------------------------------
+
+WAITLIST_DESCRIPTION = (
+    "Cancels on full classes with a long waitlist (each cancel promotes the next in line) "
+    "against plain cancels on full classes without one, on the same workers, in one run."
+)
+
+
+@dataclass(frozen=True)
+class WaitlistSizes:
+    classes: int
+    seats_per_class: int
+    waiting_per_class: int
+
+
+# Full: 2,000 cancels each way over two rounds, every class's line 500 long. Quick: about 20 s.
+# At least as many classes as cancels in flight, so that those are for different classes and
+# the figures are not the class lock's waits.
+WAITLIST_FULL = WaitlistSizes(classes=10, seats_per_class=100, waiting_per_class=500)
+WAITLIST_QUICK = WaitlistSizes(classes=8, seats_per_class=30, waiting_per_class=150)
+
+
+@dataclass(frozen=True)
+class WaitlistOptions:
+    database: str
+    concurrency: int
+    in_flight: int
+    sizes: WaitlistSizes
+    rounds: int
+    notifications: str
+    quick: bool
+    json: bool
+
+
+def parse_waitlist_options(argv: Sequence[str] | None = None) -> WaitlistOptions:
+    parser = _waitlist_parser()
+    args = parser.parse_args(argv)
+    defaults = WAITLIST_QUICK if args.quick else WAITLIST_FULL
+    sizes = WaitlistSizes(
+        classes=args.classes or defaults.classes,
+        seats_per_class=args.seats_per_class or defaults.seats_per_class,
+        waiting_per_class=args.waiting_per_class or defaults.waiting_per_class,
+    )
+    if sizes.waiting_per_class < sizes.seats_per_class:
+        parser.error("--waiting-per-class: at least --seats-per-class, so every cancel promotes")
+    rounds = 1 if args.quick else args.rounds
+    return WaitlistOptions(
+        args.database,
+        args.concurrency,
+        args.in_flight,
+        sizes,
+        rounds,
+        args.notifications,
+        args.quick,
+        args.json,
+    )
+
+
+def _waitlist_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.waitlist", description=WAITLIST_DESCRIPTION
+    )
+    add = parser.add_argument
+    add("--database", choices=("postgresql", "sqlite"), default="postgresql")
+    # Two pool processes: one per core of the machine the figures are taken on.
+    add("--concurrency", type=positive, default=2, help="pool processes of the one worker")
+    add("--in-flight", type=positive, default=8, help="cancels in flight (default 8)")
+    add("--classes", type=positive, help="full classes each way, per round (default 10)")
+    add("--seats-per-class", type=positive, help="one-seat holders, each cancelled (default 100)")
+    add("--waiting-per-class", type=positive, help="one-seat entries in line (default 500)")
+    add("--rounds", type=positive, default=2, help="alternate the two kinds this many times")
+    add(
+        "--notifications",
+        default="log",
+        help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: log (the default), none, ...",
+    )
+    add_mode_options(parser)
+    return parser

@@ -248,6 +248,12 @@ def _timing_cells(timing: dict[str, Any]) -> tuple[str, str, str, str]:
     )
 
 
+# python -m benchmarks.waitlist --------------------------------------------------------------------
+
+# The same shape as lifecycle's: the baseline on the line above its figure, ratio and target.
+waitlist_figures = lifecycle_figures
+render_waitlist_table = render_lifecycle_table
+
 # python -m benchmarks.series ----------------------------------------------------------------------
 
 # The goal: a season in one command at least 20x faster than the single commands of an

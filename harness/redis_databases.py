@@ -25,6 +25,7 @@ DATABASES: dict[str, int] = {
     "migrations": 9,
     "deployment-postgresql": 10,
     "deployment-sqlite": 11,
+    "benchmark-waitlist": 2,
     "contention": 12,
     "contention-lock-off": 13,
     "contention-both-off": 14,
@@ -40,6 +41,8 @@ SHARED = {
     "migrations": "handlers",
     # Both start their workers inside a test, one test at a time, and empty the database first.
     "worker-loss": "completion",
+    # Benchmark commands run one at a time: two at once would skew each other's figures.
+    "benchmark-waitlist": "benchmark-series",
     # The contention tests of seats and of the waitlist, likewise: one test at a time.
     "waitlist-contention": "contention",
     "waitlist-contention-lock-off": "contention-lock-off",
