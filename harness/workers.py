@@ -60,6 +60,14 @@ def worker_command(hostname: str, concurrency: int) -> list[str]:
     ]  # fmt: skip
 
 
+def beat_command(schedule: Path) -> list[str]:
+    """`celery beat`, keeping its schedule's state at `schedule`."""
+    return [
+        sys.executable, "-m", "celery", "-A", "worker", "beat",
+        "--schedule", str(schedule), "--loglevel", "WARNING",
+    ]  # fmt: skip
+
+
 @contextmanager
 def running_workers(
     redis_url: str,
@@ -74,18 +82,19 @@ def running_workers(
 ) -> Iterator[Deployment]:
     """`workers` worker instances of `concurrency` processes each, ready to take tasks.
 
-    With `beat`, the first instance also runs the periodic schedule (`celery worker -B`).
+    With `beat`, `celery beat` runs the periodic schedule in a process of its own (as in
+    production), so that the worker's children are its pool processes only.
     """
     if flush_redis:
         named = (settings or {}).get(MASTER_NAME_VARIABLE)
         redis_client(redis_url, master_name(named)).flushdb()
     env = worker_env(redis_url, database_url, settings or {})
     processes, logs = [], []
-    for index in range(workers):
+    commands = [worker_command(f"w{index}-{os.getpid()}", concurrency) for index in range(workers)]
+    if beat:
+        commands.append(beat_command(logdir / f"beat-{os.getpid()}-{time.monotonic_ns()}"))
+    for index, command in enumerate(commands):
         log_path = logdir / f"worker-{os.getpid()}-{index}-{time.monotonic_ns()}.log"
-        command = worker_command(f"w{index}-{os.getpid()}", concurrency)
-        if beat and index == 0:
-            command += ["--beat", "--schedule", str(log_path.with_suffix(".beat"))]
         with log_path.open("wb") as log_file:
             processes.append(
                 subprocess.Popen(

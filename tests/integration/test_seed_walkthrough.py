@@ -39,7 +39,7 @@ def test_the_seed_walkthrough_answers_as_the_guide_describes(client: BookingClie
     # The guide's two counts, beside the waitlist's (none here).
     assert klass["attributes"]["group_booking"] == {"current_seats": 0, "max_seats": 20} | NO_LINE
     assert klass["attributes"]["event_info"]["start"] == friday.isoformat()
-    assert klass["available_actions"] == ["cancel", "complete"]
+    assert klass["available_actions"] == ["cancel", "complete", "set_max_seats"]
 
     # Query availability: the class is listed, without any customer data.
     listed = client.list_groups(start=friday - timedelta(hours=1), end=friday + timedelta(hours=2))
