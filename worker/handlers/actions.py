@@ -103,10 +103,9 @@ def _locked(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Row, 
     if booking is None:
         raise NotFoundError(f"no booking with id {request.booking_id}")
     if booking["graph"] == GROUP_OWNER:
-        klass = _present(queries.read_booking(conn, booking["id"], for_update=True))
+        klass = _present(tx.seats.read_class(conn, booking["id"]))
         return klass, klass
-    klass = _present(queries.read_booking(conn, booking["owner_booking_id"], for_update=True))
-    klass = serve_line(tx, klass, now)
+    klass = serve_line(tx, _present(tx.seats.read_class(conn, booking["owner_booking_id"])), now)
     return _present(queries.read_booking(conn, request.booking_id)), klass
 
 

@@ -100,7 +100,8 @@ def _give_free_seats(tx: CommandTx, klass: Row, now: datetime) -> Row:
         now=now,
         offer_expires_at=deadline,
     )
-    assert len(moved) == len(chosen), "the line changed under its class's row lock"
+    if len(moved) != len(chosen):  # only without the row lock (the seat-guard drill)
+        raise ChangedConcurrentlyError("the waitlist changed while it was served; try again")
     return _record(tx, klass, change, list(moved), action, now, from_states=[e.row for e in chosen])
 
 
