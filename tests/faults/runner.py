@@ -335,14 +335,16 @@ def stale_outcomes(journal: list[Told], holds: list[tuple[str, float, float]]) -
     holder was stopped and answered after it went on."""
     notes = []
     for class_id, stopped_at, continued_at in holds:
+        # A booking refused its seats may be answered 201 waitlisted: the class was full and
+        # its line had room.
         statuses = [
-            told.status
+            f"{told.status} waitlisted" if told.state == "waitlisted" else str(told.status)
             for told in journal
             if told.target == class_id
             and told.sent_at < stopped_at
             and told.sent_at + told.latency_ms / 1000 > continued_at
         ]
-        notes.append(f"stale command on {class_id[:8]} answered {statuses}")
+        notes.append(f"stale command on {class_id[:8]} answered [{', '.join(statuses)}]")
     return notes
 
 
