@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import (
     AnyUrl,
@@ -22,6 +23,10 @@ from api_client.redis_urls import DEFAULT_MASTER_NAME, check_redis_url, is_senti
 # and how much of the visibility timeout such a countdown may take.
 COUNTDOWN_CAPS = ("retry_cap_s", "delivery_retry_cap_s")
 COUNTDOWN_SHARE = 0.5
+
+# What a webhook POST carries (worker/channels/webhook_formats.py): our notification document
+# signed in X-Bookings-Signature, or the booking itself signed as Timekit signs its webhooks.
+WebhookFormatName = Literal["default", "timekit"]
 
 
 class Settings(BaseSettings):
@@ -107,6 +112,7 @@ class Settings(BaseSettings):
     webhook_url: HttpUrl | None = None
     webhook_secret: SecretStr | None = None
     webhook_timeout_s: float = Field(default=5.0, gt=0)
+    webhook_format: WebhookFormatName = "default"
     # smtp://user:password@host:587?starttls=true, or smtps://... for TLS from the start.
     smtp_url: AnyUrl | None = None
     smtp_from: str = "bookings@localhost"

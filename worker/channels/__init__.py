@@ -33,6 +33,7 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
                 str(settings.webhook_url),
                 settings.webhook_secret.get_secret_value(),
                 timeout_s=settings.webhook_timeout_s,
+                webhook_format=settings.webhook_format,
             )
         elif name == "email":
             assert settings.smtp_url is not None

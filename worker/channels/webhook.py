@@ -1,33 +1,63 @@
-"""The webhook channel: a signed JSON POST per notification."""
+"""The webhook channel: a signed JSON POST per notification, in our format or Timekit's."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 from collections.abc import Sequence
 from uuid import UUID
 
 import httpx
 
-from . import Delivery, notification_document
+from ..config import WebhookFormatName
+from . import Delivery
+from .webhook_formats import FORMATS, SIGNATURE_HEADER
 
-SIGNATURE_HEADER = "X-Bookings-Signature"
+__all__ = ["SIGNATURE_HEADER", "WebhookChannel", "signature", "signed_request"]
 
 
 def signature(secret: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of the raw body: receivers recompute it to trust the sender."""
+    """Hex HMAC-SHA256 of the raw body: receivers recompute it to trust the sender.
+
+    Both formats sign alike; it is also how Timekit signs x-timekit-signature ("a HMAC sha256
+    hash of the JSON payload (stringified) and our shared secret", digested to hex in its Node
+    example: https://developers.timekit.io/docs/signed-webhooks)."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def signed_request(
+    delivery: Delivery, secret: str, webhook_format: WebhookFormatName = "default"
+) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of the POST that sends `delivery` in `webhook_format`."""
+    chosen = FORMATS[webhook_format]
+    body = chosen.body(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        chosen.signature_header: signature(secret, body),
+    }
+    return body, headers
+
+
 class WebhookChannel:
-    def __init__(self, url: str, secret: str, *, timeout_s: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        *,
+        timeout_s: float,
+        webhook_format: WebhookFormatName = "default",
+    ) -> None:
         self._url = url
         self._secret = secret
         self._timeout_s = timeout_s
+        self._format: WebhookFormatName = webhook_format
         self._client: httpx.Client | None = None
         self._client_pid = 0
+
+    @property
+    def webhook_format(self) -> WebhookFormatName:
+        return self._format
 
     def client(self) -> httpx.Client:
         """One client per process, kept: building one loads the CA bundle (milliseconds), and
@@ -41,11 +71,12 @@ class WebhookChannel:
         errors: dict[UUID, str] = {}
         client = self.client()
         for delivery in deliveries:
-            body = json.dumps(notification_document(delivery), separators=(",", ":")).encode()
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: signature(self._secret, body),
-            }
+            try:
+                body, headers = signed_request(delivery, self._secret, self._format)
+            except ValueError as error:
+                # A body that cannot be built fails alone, not the rest of the batch.
+                errors[delivery["id"]] = f"{type(error).__name__}: {error}"
+                continue
             try:
                 response = client.post(self._url, content=body, headers=headers)
             except httpx.HTTPError as error:
