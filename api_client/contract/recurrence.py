@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrule, rrulestr
 from pydantic import (
@@ -16,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from .requests import ContractModel, GroupOwnerBooking, UtcDatetime
+from .requests import ContractModel, GroupOwnerBooking, UtcDatetime, ZoneName
 
 # Mirrors worker.domain.recurrence.MAX_OCCURRENCES, which the client cannot import: one series
 # becomes this many class rows. The worker still counts what a rule expands to.
@@ -40,14 +39,6 @@ def _check_rule_parses(text: str) -> str:
     return text
 
 
-def _check_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ValueError("is not an IANA time zone, such as Europe/Oslo") from None
-    return name
-
-
 def _date_or_datetime(value: Any) -> Any:
     """An ISO date is a whole local day; with a time of day, it is a date and time."""
     if isinstance(value, date):
@@ -66,11 +57,6 @@ RuleText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_RULE_CHARS),
     AfterValidator(_check_rule_parses),
-]
-ZoneName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(_check_zone),
 ]
 ExDate = Annotated[date | datetime, BeforeValidator(_date_or_datetime)]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -13,12 +15,16 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    PlainValidator,
     Strict,
     StringConstraints,
+    ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails
 
 from .durations import parse_duration_s
 
@@ -26,6 +32,14 @@ from .durations import parse_duration_s
 MAX_SEATS_LIMIT = 100_000
 MAX_MESSAGE_CHARS = 2_000
 MAX_KEY_CHARS = 255
+# A booking's `meta` and a customer's custom fields: small JSON objects of short values.
+MAX_META_KEYS = 50
+MAX_META_KEY_CHARS = 100
+MAX_META_VALUE_CHARS = 1_000
+MAX_CUSTOM_FIELDS = 20
+MAX_CHOICES = 50
+# Integers JavaScript reads exactly (booking.js and the SDK are JavaScript).
+MAX_SAFE_INTEGER = 2**53 - 1
 
 
 def _check_duration(text: str) -> str:
@@ -51,6 +65,44 @@ def _without_nul(text: str) -> str:
     return text
 
 
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError("is not an IANA time zone, such as Europe/Oslo") from None
+    return name
+
+
+def _meta_value(value: Any) -> str | bool | int | float:
+    """A value of `meta` or of a custom field: one JSON scalar, small, as sent."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise ValueError("must be an integer of at most 2^53 - 1 either way")
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_META_VALUE_CHARS:
+            raise ValueError(f"must be at most {MAX_META_VALUE_CHARS} characters")
+        return _without_nul(value)
+    raise ValueError(
+        f"must be a string (at most {MAX_META_VALUE_CHARS} characters), a number or a boolean"
+    )
+
+
+def _custom_value(value: Any) -> str | bool | int | float | list[str]:
+    """A custom customer field: a scalar, or booking.js's multiple choice (a list of strings)."""
+    if not isinstance(value, list):
+        return _meta_value(value)
+    if len(value) > MAX_CHOICES or not all(isinstance(choice, str) for choice in value):
+        raise ValueError(f"must be a list of at most {MAX_CHOICES} strings")
+    return [str(_meta_value(choice)) for choice in value]
+
+
 def _trimmed(max_length: int, min_length: int = 0) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
@@ -74,7 +126,36 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_KEY_CHARS, pattern=r"^[\x21-\x7e]+$")
 ]
-Include = Literal["attributes", "related_bookings", "logs", "notifications", "waitlist"]
+ZoneName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_check_zone),
+]
+MetaKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_META_KEY_CHARS), NoNul]
+# Returned as sent: neither keys nor strings are trimmed.
+MetaValue = Annotated[
+    Any, PlainValidator(_meta_value, json_schema_input_type=str | bool | int | float)
+]
+Meta = Annotated[dict[MetaKey, MetaValue], Field(max_length=MAX_META_KEYS)]
+CustomValue = Annotated[
+    Any,
+    PlainValidator(_custom_value, json_schema_input_type=str | bool | int | float | list[str]),
+]
+# Ids of Timekit's resources and projects: opaque to us, kept as given.
+ExternalId = ShortText
+Include = Literal[
+    "attributes",
+    "related_bookings",
+    "logs",
+    "notifications",
+    "waitlist",
+    "customers",
+    # Timekit's, which booking.js asks for; we have nothing more to show for them (the class's
+    # event is in attributes.event_info), so they are accepted and ignored.
+    "event",
+    "calendar",
+    "user",
+]
 CustomerAction = Literal["cancel_by_customer", "cancel_by_owner"]
 # The actions that take at most a message; `move` and `set_max_seats` carry more (below).
 Action = Literal[
@@ -148,14 +229,100 @@ class Person(ContractModel):
     email: Annotated[EmailStr, StringConstraints(max_length=254)]
 
 
-class GroupOwnerBooking(ContractModel):
-    """A class: the owner's time slot that customers book seats in."""
+class Customer(Person):
+    """Who books a seat: Timekit's customer fields, and custom ones kept as given.
+
+    booking.js sends each field of its form on the customer (`comment`, `where`, `first_name`,
+    a checkbox as a boolean, a multiple choice as a list of strings), so any other key is a
+    custom field, bounded in number and size.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, CustomValue] = Field(init=False)
+
+    phone: OptionalText | None = None
+    voip: OptionalText | None = None
+    timezone: ZoneName | None = None
+
+    @model_validator(mode="after")
+    def _custom_fields_bounded(self) -> Customer:
+        custom = self.__pydantic_extra__ or {}
+        if len(custom) > MAX_CUSTOM_FIELDS:
+            raise ValueError(f"may carry at most {MAX_CUSTOM_FIELDS} custom fields")
+        for key in custom:
+            if len(key) > MAX_META_KEY_CHARS or "\x00" in key:
+                raise ValueError(f"custom field names are at most {MAX_META_KEY_CHARS} characters")
+        return self
+
+    @property
+    def custom_fields(self) -> dict[str, Any]:
+        return dict(self.__pydantic_extra__ or {})
+
+
+class TimekitFields(ContractModel):
+    """What Timekit lets every booking carry beside its graph's fields, stored and shown."""
+
+    resource_id: ExternalId | None = None
+    project_id: ExternalId | None = None
+    meta: Meta | None = None
+
+
+# A class's event as Timekit's current reference sends it: at the top level, not under `event`.
+FLAT_EVENT_FIELDS = ("start", "end", "what", "where", "calendar_id", "description")
+
+
+class GroupOwnerBooking(TimekitFields):
+    """A class: the owner's time slot that customers book seats in.
+
+    Its event comes under `event` (the guide) or flat at the top level (the reference); both
+    read as the same class, and the event is `event` either way.
+    """
 
     graph: Literal["group_owner"]
     action: Literal["create"] = "create"
     settings: OwnerSettings
     event: Event
     owner: Person | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _flat_event(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if not isinstance(data, dict):
+            return handler(data)
+        flat = [name for name in FLAT_EVENT_FIELDS if name in data]
+        if not flat:
+            return handler(data)
+        if "event" in data:
+            message = f"is given twice: under event and at the top level ({', '.join(flat)})"
+            raise _field_error(cls.__name__, "event", data, message)
+        rest = {name: value for name, value in data.items() if name not in flat}
+        try:
+            return handler({**rest, "event": {name: data[name] for name in flat}})
+        except ValidationError as error:
+            raise _at_top_level(error) from None
+
+
+def _field_error(title: str, field: str, data: Any, message: str) -> ValidationError:
+    detail = InitErrorDetails(
+        type="value_error", loc=(field,), input=data, ctx={"error": ValueError(message)}
+    )
+    return ValidationError.from_exception_data(title, [detail])
+
+
+def _at_top_level(error: ValidationError) -> ValidationError:
+    """A flat event's errors named where the body put its fields (`start`, not `event.start`)."""
+    details = []
+    for found in error.errors():
+        location = found["loc"]
+        detail = InitErrorDetails(
+            type=found["type"],
+            loc=location[1:] if location[:1] == ("event",) else location,
+            input=found["input"],
+        )
+        if "ctx" in found:
+            detail["ctx"] = found["ctx"]
+        details.append(detail)
+    return ValidationError.from_exception_data(error.title, details)
 
 
 class CustomerRelated(ContractModel):
@@ -172,16 +339,25 @@ class CustomerRelated(ContractModel):
         return self
 
 
-class GroupCustomerBooking(ContractModel):
+class GroupCustomerBooking(TimekitFields):
     """Seats for one customer in one class."""
 
     graph: Literal["group_customer"]
     action: Literal["create"] = "create"
     related: CustomerRelated
     seats: SeatCount | None = None
-    customer: Person
+    customer: Customer
     # Wait for a freed seat when the class is full and its waitlist has room.
     waitlist: Annotated[bool, Strict()] = False
+    # The class's event as booking.js repeats it (timekit-io/booking-js, src/pages/booking.js,
+    # timekitCreateBooking: start and end in the visitor's zone, `what` and `where` made up,
+    # `description` the form's fields as text). `start` and `end`, if given, must be the
+    # class's (the worker checks them against it); the rest is accepted and not stored.
+    start: UtcDatetime | None = None
+    end: UtcDatetime | None = None
+    what: OptionalText | None = None
+    where: OptionalText | None = None
+    description: LongText | None = None
 
     @field_validator("seats")
     @classmethod
@@ -199,6 +375,14 @@ class GroupCustomerBooking(ContractModel):
         if waitlist and related is not None and related.series_id is not None:
             raise ValueError("applies to one class (owner_booking_id), not to a term")
         return waitlist
+
+    @field_validator("start", "end")
+    @classmethod
+    def _times_of_one_class(cls, moment: datetime | None, info: ValidationInfo) -> datetime | None:
+        related = info.data.get("related")
+        if moment is not None and related is not None and related.series_id is not None:
+            raise ValueError("applies to one class (owner_booking_id), not to a term")
+        return moment
 
     @property
     def requested_seats(self) -> int:

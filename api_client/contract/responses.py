@@ -41,6 +41,26 @@ class Contact(ResponseModel):
     email: str
 
 
+class CustomerContact(Contact):
+    """A seat booking's customer as it was sent: the optional fields given, and custom ones."""
+
+    model_config = ConfigDict(extra="allow")
+
+    phone: str | None = None
+    voip: str | None = None
+    timezone: str | None = None
+
+
+class CustomerEntry(ResponseModel):
+    """One customer of `include=customers`, in Timekit's shape."""
+
+    name: str
+    email: str
+    phone: str | None
+    voip: str | None
+    timezone: str | None
+
+
 class ClassSettings(ResponseModel):
     max_seats: int
     min_cancel_time: str | None
@@ -63,7 +83,7 @@ class Attributes(ResponseModel):
     event_info: EventInfo
     group_booking: ClassSeats | CustomerSeats
     settings: ClassSettings | None = None
-    customer: Contact | None = None
+    customer: CustomerContact | None = None
     owner: Contact | None = None
     waitlist: WaitlistPlace | None = None
 
@@ -131,6 +151,11 @@ class Booking(BookingSummary):
     owner_booking_id: UUID | None = None
     # A class created as one of a series.
     series_id: UUID | None = None
+    # Timekit's fields, where the booking was given them (meta as sent; not on the public list).
+    resource_id: str | None = None
+    project_id: str | None = None
+    meta: dict[str, str | bool | int | float] | None = None
+    customers: list[CustomerEntry] | None = None
     attributes: Attributes | None = None
     related_bookings: list[RelatedBooking] | None = None
     logs: list[LogEntry] | None = None

@@ -443,7 +443,7 @@ def test_a_booking_query_accepts_each_include_value_as_a_json_list() -> None:
 
 def test_an_unknown_include_value_is_refused_at_its_position() -> None:
     errors = refusal(
-        BOOKING_QUERY, {"booking_id": BOOKING_ID, "include": ["attributes", "customers"]}
+        BOOKING_QUERY, {"booking_id": BOOKING_ID, "include": ["attributes", "customer"]}
     )
 
     assert list(errors) == ["include.1"]
@@ -777,3 +777,179 @@ def test_a_class_response_without_its_waitlist_counts_is_refused() -> None:
     errors = refusal(RESPONSE, {"data": body})
 
     assert errors["data.attributes.group_booking.ClassSeats.waitlist_size"] == ["Field required"]
+
+
+# Timekit's clients' bodies (issue 12) ----------------------------------------------------------
+
+# A class as Timekit's current reference sends it: the event's fields at the top level.
+FLAT_CLASS = {
+    "graph": "group_owner",
+    "action": "create",
+    "resource_id": "d187d6e0-d6cb-409a-ae60-45a8fd0ec879",
+    "project_id": "b2c1e3a4-0000-4000-8000-000000000001",
+    "start": "2016-09-30T08:00:00+00:00",
+    "end": "2016-09-30T09:00:00+00:00",
+    "what": "Doc Brown's Friday Yoga Class",
+    "where": "Sesame St, Middleburg, FL 32068, USA",
+    "calendar_id": "replace-with-id",
+    "description": "Please arrive 10 minutes before classes begin",
+    "settings": {"max_seats": 20},
+    "meta": {"room": "B", "mats": 20, "beginners": True},
+}
+
+
+def booking_js_seat_body() -> dict[str, Any]:
+    """What booking.js posts for a group_customer seat, field for field.
+
+    From timekit-io/booking-js src/pages/booking.js (timekitCreateBooking): start and end as
+    moment's format() in the visitor's zone, the customer with their zone, each form field on
+    the customer (phone, comment, a checkbox as a boolean, a multiple choice as a list),
+    description as the form in text, what and where made up when no project is set,
+    resource_id from the class, related.owner_booking_id, and the `booking` config merged in.
+    """
+    return {
+        "description": "Name: Marty McFly\nEmail: marty@mcfly.example\nPhone: 555-0185\n",
+        "end": "2016-09-30T05:00:00-04:00",
+        "start": "2016-09-30T04:00:00-04:00",
+        "customer": {
+            "name": "Marty McFly",
+            "email": "marty@mcfly.example",
+            "timezone": "America/New_York",
+            "phone": "555-0185",
+            "comment": "Bringing my own mat",
+            "newsletter": False,
+            "styles": ["hatha", "yin"],
+        },
+        "where": "TBD",
+        "what": "Meeting with Marty McFly",
+        "resource_id": "d187d6e0-d6cb-409a-ae60-45a8fd0ec879",
+        "related": {"owner_booking_id": CLASS_ID},
+        "graph": "group_customer",
+        "action": "create",
+    }
+
+
+def test_a_class_with_its_event_at_the_top_level_is_the_same_class(
+    owner_body: dict[str, Any],
+) -> None:
+    flat = validate(BODY, FLAT_CLASS)
+    nested = validate(BODY, owner_body)
+
+    assert isinstance(flat, GroupOwnerBooking)
+    assert flat.event == nested.event
+    assert (flat.resource_id, flat.meta) == (FLAT_CLASS["resource_id"], FLAT_CLASS["meta"])
+
+
+def test_a_flat_class_is_sent_to_the_worker_with_its_event_nested() -> None:
+    sent = validate(BODY, FLAT_CLASS).model_dump(mode="json")
+
+    assert "start" not in sent
+    assert sent["event"]["what"] == "Doc Brown's Friday Yoga Class"
+    assert validate(BODY, sent) == validate(BODY, FLAT_CLASS)
+
+
+def test_a_class_with_its_event_both_nested_and_flat_is_refused(
+    owner_body: dict[str, Any],
+) -> None:
+    errors = refusal(BODY, {**owner_body, "start": owner_body["event"]["start"]})
+
+    assert errors == {"event": ["is given twice: under event and at the top level (start)"]}
+
+
+def test_a_flat_class_names_its_bad_fields_where_the_body_put_them() -> None:
+    body = {**FLAT_CLASS, "end": "2016-09-30T07:00:00+00:00"}
+    del body["what"]
+
+    assert refusal(BODY, body) == {
+        "end": ["must be later than start"],
+        "what": ["Field required"],
+    }
+
+
+def test_booking_js_seat_body_is_accepted_with_its_customer_fields_kept() -> None:
+    booking = validate(BODY, booking_js_seat_body())
+
+    assert isinstance(booking, GroupCustomerBooking)
+    assert booking.start == datetime(2016, 9, 30, 8, 0, tzinfo=UTC)
+    assert booking.customer.timezone == "America/New_York"
+    assert booking.customer.phone == "555-0185"
+    assert booking.customer.custom_fields == {
+        "comment": "Bringing my own mat",
+        "newsletter": False,
+        "styles": ["hatha", "yin"],
+    }
+    assert validate(BODY, booking.model_dump(mode="json")) == booking
+
+
+def test_a_customer_zone_must_be_an_iana_zone() -> None:
+    body = booking_js_seat_body()
+    body["customer"]["timezone"] = "Eastern Time"
+
+    assert refusal(BODY, body) == {
+        "customer.timezone": ["is not an IANA time zone, such as Europe/Oslo"]
+    }
+
+
+@pytest.mark.parametrize(
+    ("custom", "field", "message"),
+    [
+        ({"address": {"street": "x"}}, "customer.address", "a number or a boolean"),
+        ({"notes": "x" * 1001}, "customer.notes", "at most 1000 characters"),
+        ({"styles": ["a", 1]}, "customer.styles", "a list of at most 50 strings"),
+        ({f"field{i}": "x" for i in range(21)}, "customer", "at most 20 custom fields"),
+        ({"k" * 101: "x"}, "customer", "at most 100 characters"),
+    ],
+)
+def test_custom_customer_fields_are_bounded(
+    custom: dict[str, Any], field: str, message: str
+) -> None:
+    body = booking_js_seat_body()
+    body["customer"] = {"name": "Marty McFly", "email": "marty@mcfly.example", **custom}
+
+    errors = refusal(BODY, body)
+
+    assert list(errors) == [field]
+    assert message in errors[field][0]
+
+
+@pytest.mark.parametrize(
+    ("meta", "field"),
+    [
+        ({"nested": {"a": 1}}, "meta.nested"),
+        ({"list": ["a"]}, "meta.list"),
+        ({"long": "x" * 1001}, "meta.long"),
+        ({"huge": 2**60}, "meta.huge"),
+        ({"none": None}, "meta.none"),
+        ({f"k{i}": i for i in range(51)}, "meta"),
+        ({"k" * 101: 1}, "meta.k" + "k" * 100 + ".[key]"),
+    ],
+)
+def test_meta_is_a_small_object_of_scalars(meta: dict[str, Any], field: str) -> None:
+    assert list(refusal(BODY, {**FLAT_CLASS, "meta": meta})) == [field]
+
+
+def test_meta_is_kept_as_sent() -> None:
+    meta = {" spaced key ": " value ", "price": 12.5, "seats": 3, "paid": False}
+
+    assert validate(BODY, {**FLAT_CLASS, "meta": meta}).meta == meta
+
+
+def test_start_and_end_on_a_term_booking_are_refused() -> None:
+    body = booking_js_seat_body()
+    body["related"] = {"series_id": CLASS_ID}
+
+    assert list(refusal(BODY, body)) == ["start", "end"]
+
+
+@pytest.mark.parametrize("field", ["color", "customers", "event_info"])
+def test_unknown_top_level_fields_are_still_refused(field: str) -> None:
+    assert list(refusal(BODY, {**booking_js_seat_body(), field: "x"})) == [field]
+    assert list(refusal(BODY, {**FLAT_CLASS, field: "x"})) == [field]
+
+
+def test_timekits_include_values_are_accepted() -> None:
+    include = ["attributes", "customers", "event", "calendar", "user"]
+
+    query = validate(BOOKING_QUERY, {"booking_id": BOOKING_ID, "include": include})
+
+    assert query.include == tuple(include)
