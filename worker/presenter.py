@@ -27,10 +27,12 @@ def booking_data(
     logs: Sequence[Row] = (),
     notifications: Sequence[Row] = (),
     waitlist: Sequence[Row] | None = None,
+    customers: Sequence[Row] = (),
 ) -> dict[str, Any]:
     """One booking; `klass` is the class row a seat booking belongs to (itself for a class).
 
-    A waiting booking's row may carry its `position` in line (reads work it out)."""
+    A waiting booking's row may carry its `position` in line (reads work it out); `customers`
+    are the seat bookings whose customers `include=customers` lists."""
     graph = GRAPHS[row["graph"]]
     data: dict[str, Any] = {
         "id": str(row["id"]),
@@ -47,6 +49,7 @@ def booking_data(
     if not is_class:
         data["seats"] = row["seats"]
         data["owner_booking_id"] = str(row["owner_booking_id"])
+    data |= _timekit_fields(row)
     if "attributes" in include:
         data["attributes"] = _attributes(row, row if is_class else klass)
     if "related_bookings" in include:
@@ -57,12 +60,41 @@ def booking_data(
         data["notifications"] = [_notification(row) for row in notifications]
     if waitlist is not None:
         data["waitlist"] = [_line_entry(entry) for entry in waitlist]
+    if "customers" in include:
+        data["customers"] = [_customer_entry(booking) for booking in customers]
     return data
+
+
+def _timekit_fields(row: Row) -> dict[str, Any]:
+    """resource_id, project_id and meta, each where the booking was given it."""
+    names = ("resource_id", "project_id", "meta")
+    return {name: row[name] for name in names if row.get(name) is not None}
+
+
+def _customer(row: Row) -> dict[str, Any]:
+    """A seat booking's customer as sent: contact, the optional fields given, custom fields."""
+    shown = {"name": row["customer_name"], "email": row["customer_email"]}
+    for field in ("phone", "voip", "timezone"):
+        if row.get(f"customer_{field}") is not None:
+            shown[field] = row[f"customer_{field}"]
+    return (row.get("customer_fields") or {}) | shown
+
+
+def _customer_entry(row: Row) -> dict[str, Any]:
+    """One customer of `include=customers`, in Timekit's shape (every field, null if unknown)."""
+    return {
+        "name": row["customer_name"],
+        "email": row["customer_email"],
+        "phone": row.get("customer_phone"),
+        "voip": row.get("customer_voip"),
+        "timezone": row.get("customer_timezone"),
+    }
 
 
 def public_class_data(row: Row) -> dict[str, Any]:
     """A class as the public list shows it: event and seat counts, never customer or owner data."""
     data = booking_data(row)
+    data.pop("meta", None)  # the owner's own data, not for the public
     data["attributes"] = {"event_info": _event_info(row), "group_booking": _class_seats(row)}
     return data
 
@@ -81,7 +113,7 @@ def _attributes(row: Row, klass: Row | None) -> dict[str, Any]:
     attributes = {
         "event_info": _event_info(klass),
         "group_booking": {"owner_booking_id": str(klass["id"]), "seats": row["seats"]},
-        "customer": {"name": row["customer_name"], "email": row["customer_email"]},
+        "customer": _customer(row),
     }
     place = _place_in_line(row)
     if place is not None:

@@ -9,8 +9,6 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from api_client.contract.requests import Person
-
 from ..domain.errors import ChangedConcurrentlyError, NotFoundError
 from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER
 from ..domain.notifications import notices_for
@@ -47,10 +45,12 @@ def allocate(
     tx: CommandTx,
     klass: Mapping[str, Any],
     seats: int,
-    customer: Person,
+    booker: Mapping[str, Any],
     now: datetime,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Take `seats` (already judged bookable) and write the seat booking; (booking, class after).
+
+    `booker` holds the booking's own columns from its body (its customer, resource, meta).
 
     The guarded statement re-checks the seats against the row as it is, so an expired lock
     cannot oversell.
@@ -66,8 +66,7 @@ def allocate(
         "updated_at": now,
         "owner_booking_id": class_id,
         "seats": seats,
-        "customer_name": customer.name,
-        "customer_email": customer.email,
+        **booker,
     }
     queries.insert_booking(conn, values)
     queries.append_logs(

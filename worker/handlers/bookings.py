@@ -16,6 +16,7 @@ from ..outbox import CommandTx
 from ..presenter import booking_data
 from ..storage import queries
 from .allocation import allocate, class_for_booking, snapshot_of
+from .booking_fields import check_event_matches, seat_booking_columns, timekit_columns
 from .command import Command, ReadOnly, Result
 from .line import join_line, serve_line
 
@@ -71,18 +72,21 @@ def class_values(
         "waitlist_seats": 0,
         "offered_seats": 0,
         "line_arrivals": 0,
+        **timekit_columns(body),
     }
 
 
 def book_seats(tx: CommandTx, body: GroupCustomerBooking, now: datetime) -> Result:
     # The line is served first: a newcomer gets only seats no earlier waiting entry fits.
-    klass = serve_line(tx, class_for_booking(tx, _class_of(body)), now)
-    seats = body.requested_seats
+    locked = class_for_booking(tx, _class_of(body))
+    check_event_matches(body, locked)
+    klass = serve_line(tx, locked, now)
+    seats, booker = body.requested_seats, seat_booking_columns(body)
     place = place_for(snapshot_of(klass), seats, now, wants_waitlist=body.waitlist)
     if place is Place.WAITLIST:
-        values, klass_after = join_line(tx, klass, seats, body.customer, now)
+        values, klass_after = join_line(tx, klass, seats, booker, now)
     else:
-        values, klass_after = allocate(tx, klass, seats, body.customer, now)
+        values, klass_after = allocate(tx, klass, seats, booker, now)
     data = booking_data(values, klass=klass_after, include=DETAIL, related=[klass_after])
     return {"data": data}
 

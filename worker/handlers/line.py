@@ -15,8 +15,6 @@ from uuid import UUID
 
 from sqlalchemy import RowMapping
 
-from api_client.contract.requests import Person
-
 from ..domain.errors import ChangedConcurrentlyError
 from ..domain.graphs import CUSTOMER_GRAPH, State
 from ..domain.notifications import notices_for
@@ -166,9 +164,11 @@ def _seats(entries: Any) -> int:
 
 
 def join_line(
-    tx: CommandTx, klass: Mapping[Any, Any], seats: int, customer: Person, now: datetime
+    tx: CommandTx, klass: Mapping[Any, Any], seats: int, booker: Mapping[str, Any], now: datetime
 ) -> tuple[Row, Row]:
-    """Write a seat booking that waits (already judged to have room); (booking, class after)."""
+    """Write a seat booking that waits (already judged to have room); (booking, class after).
+
+    `booker` holds the booking's own columns from its body (its customer, resource, meta)."""
     conn = tx.connection
     number = tx.seats.join_line(conn, klass, seats, now)
     if number is None:
@@ -181,8 +181,7 @@ def join_line(
         "updated_at": now,
         "owner_booking_id": klass["id"],
         "seats": seats,
-        "customer_name": customer.name,
-        "customer_email": customer.email,
+        **booker,
         "line_number": number,
     }
     queries.insert_booking(conn, values)

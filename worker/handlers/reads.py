@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -18,7 +18,8 @@ from .command import Query, Result
 
 
 def get_booking(conn: Connection, query: BookingQuery) -> Result:
-    """A booking with the includes asked for."""
+    """A booking with the includes asked for (Timekit's event, calendar and user show nothing
+    more than attributes does, and are ignored)."""
     include = query.include
     booking = queries.read_booking(conn, query.booking_id)
     if booking is None:
@@ -32,6 +33,9 @@ def get_booking(conn: Connection, query: BookingQuery) -> Result:
     logs = queries.read_logs(conn, booking["id"]) if "logs" in include else ()
     notifications = read_notifications(conn, booking["id"]) if "notifications" in include else ()
     line = waitlist_of(conn, booking["id"]) if is_class and "waitlist" in include else None
+    customers: Sequence[Mapping[Any, Any]] = ()
+    if "customers" in include:
+        customers = queries.read_seated_bookings(conn, booking["id"]) if is_class else [booking]
     data = booking_data(
         with_place(conn, booking),
         klass=klass,
@@ -40,6 +44,7 @@ def get_booking(conn: Connection, query: BookingQuery) -> Result:
         logs=logs,
         notifications=notifications,
         waitlist=line,
+        customers=customers,
     )
     return {"data": data}
 

@@ -14,6 +14,7 @@ from ..outbox import CommandTx
 from ..presenter import booking_data
 from ..storage import queries
 from .allocation import allocate, class_for_booking, snapshot_of
+from .booking_fields import seat_booking_columns
 from .command import Command, ReadOnly, Result
 from .line import serve_line
 
@@ -34,6 +35,7 @@ def _classes_to_lock(body: GroupCustomerBooking, read_only: ReadOnly) -> list[UU
 
 def book_term(tx: CommandTx, body: GroupCustomerBooking, now: datetime) -> Result:
     series_id, seats, booked = _series_of(body), body.requested_seats, []
+    booker = seat_booking_columns(body)
     # In id order, the order their locks were taken in.
     for class_id in queries.open_classes_of_series(tx.connection, series_id, None):
         klass = serve_line(tx, class_for_booking(tx, class_id), now)
@@ -45,7 +47,7 @@ def book_term(tx: CommandTx, body: GroupCustomerBooking, now: datetime) -> Resul
             when = klass["starts_at"].isoformat()
             where = f"the class on {when} ({class_id})"
             raise NotEnoughSeatsError(refusal.requested, refusal.left, where=where) from None
-        values, klass_after = allocate(tx, klass, seats, body.customer, now)
+        values, klass_after = allocate(tx, klass, seats, booker, now)
         booked.append(booking_data(values, klass=klass_after, include=("attributes",)))
     if not booked:
         raise NoBookableClassError("no class of this series can be booked now")

@@ -84,6 +84,17 @@ def read_seat_bookings(conn: Connection, class_id: UUID) -> Sequence[RowMapping]
     return conn.execute(query).mappings().all()
 
 
+def read_seated_bookings(conn: Connection, class_id: UUID) -> Sequence[RowMapping]:
+    """The class's seat bookings that hold seats (confirmed), or held them in the class that
+    ran (completed): the customers `include=customers` lists."""
+    query = (
+        select(bookings)
+        .where(bookings.c.owner_booking_id == class_id, bookings.c.state.in_(SEAT_HOLDING_STATES))
+        .order_by(bookings.c.created_at, bookings.c.id)
+    )
+    return conn.execute(query).mappings().all()
+
+
 def insert_bookings(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         conn.execute(_INSERT_BOOKING, list(rows))

@@ -98,6 +98,14 @@ bookings = Table(
     Column("customer_email", String(254)),
     Column("line_number", Integer),  # order of arrival in the class's waitlist
     Column("offer_expires_at", UtcDateTime),
+    Column("customer_phone", String(500)),
+    Column("customer_voip", String(500)),
+    Column("customer_timezone", String(100)),
+    Column("customer_fields", JSON),  # custom fields of the customer, as given
+    # Any booking: Timekit's resource and project ids and the caller's meta, kept as sent
+    Column("resource_id", String(200)),
+    Column("project_id", String(200)),
+    Column("meta", JSON),
     # The last line of defence against overselling: no write can push a class past its seats.
     CheckConstraint("current_seats >= 0 AND current_seats <= max_seats", name="seats_within_class"),
     CheckConstraint(
