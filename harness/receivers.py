@@ -21,9 +21,13 @@ from .processes import free_port
 
 @dataclass
 class WebhookReceiver:
-    """Records every POST; answers 500 while `failing` is set."""
+    """Records every POST whose signature checks out; answers 500 while `failing` is set.
+
+    It checks `signature_header` as both formats sign it, and as Timekit documents for
+    x-timekit-signature: the hex HMAC-SHA256 of the raw body with the shared secret."""
 
     secret: str
+    signature_header: str = "X-Bookings-Signature"
     url: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
     bad_signatures: int = 0
@@ -41,8 +45,10 @@ class WebhookReceiver:
 
 
 @contextmanager
-def webhook_receiver(secret: str = "s3cret") -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver(secret)
+def webhook_receiver(
+    secret: str = "s3cret", signature_header: str = "X-Bookings-Signature"
+) -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver(secret, signature_header)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -52,9 +58,7 @@ def webhook_receiver(secret: str = "s3cret") -> Iterator[WebhookReceiver]:
                 if receiver.failing:
                     receiver.refused += 1
                     status = 500
-                elif not hmac.compare_digest(
-                    expected, self.headers.get("X-Bookings-Signature", "")
-                ):
+                elif not hmac.compare_digest(expected, self.headers.get(signature_header, "")):
                     receiver.bad_signatures += 1
                     status = 401
                 else:

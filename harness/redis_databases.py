@@ -18,6 +18,7 @@ DATABASES: dict[str, int] = {
     "benchmark-lifecycle": 3,
     "notifications-bad-setting": 4,
     "notifications-retries": 5,
+    "notifications-timekit": 5,
     "notifications": 6,
     "benchmark-run": 7,
     "lock-waits": 8,
@@ -41,6 +42,10 @@ SHARED = {
     "migrations": "handlers",
     # Both start their workers inside a test, one test at a time, and empty the database first.
     "worker-loss": "completion",
+    # Both start their workers (emptying the database first) in their own test module, and
+    # pytest runs one module at a time: test_notifications.py's retry test, and the module
+    # fixture of test_timekit_webhooks.py.
+    "notifications-timekit": "notifications-retries",
     # Benchmark commands run one at a time: two at once would skew each other's figures.
     "benchmark-waitlist": "benchmark-series",
     # The contention tests of seats and of the waitlist, likewise: one test at a time.

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
+import subprocess
 from typing import Any, get_args
 
 import pytest
@@ -38,6 +40,33 @@ def test_a_timekit_delivery_is_signed_in_x_timekit_signature_over_its_raw_body()
 
     expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert headers == {"Content-Type": "application/json", "x-timekit-signature": expected}
+
+
+# Timekit's Node example of verifying a webhook (https://developers.timekit.io/docs/signed-webhooks)
+TIMEKIT_NODE_CHECK = """
+const crypto = require('crypto');
+const payload = require('fs').readFileSync(0, 'utf8');
+const hash = crypto.createHmac('sha256', process.env.SECRET).update(payload).digest('hex');
+process.stdout.write(hash === process.env.HEADER ? 'verified' : 'refused');
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
+@pytest.mark.parametrize("secret", [SECRET, "not-the-secret"])
+def test_timekit_s_own_node_check_verifies_the_delivery_only_with_the_secret(secret: str) -> None:
+    payload = seat_payload(where="Café 1/2, Hill Valley")
+    body, headers = signed_request(delivery("booking.created", payload=payload), SECRET, "timekit")
+
+    checked = subprocess.run(
+        ["node", "-e", TIMEKIT_NODE_CHECK],
+        input=body,
+        env={"SECRET": secret, "HEADER": headers["x-timekit-signature"]},
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+
+    assert checked.stdout.decode() == ("verified" if secret == SECRET else "refused")
 
 
 def test_a_timekit_receiver_with_another_secret_refuses_the_delivery() -> None:
