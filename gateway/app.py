@@ -12,12 +12,13 @@ from starlette.exceptions import HTTPException
 
 from api_client import BookingClient, BookingError
 
-from . import openapi
+from . import cors, openapi
 from .answers import error_response
-from .auth import CHALLENGE, AuthenticationError, authenticate
+from .auth import CHALLENGE, AuthenticationError, KeyKind, key_kind
 from .results import ResultWatcher
 from .routes import bookings_router
 from .settings import GatewaySettings
+from .widget import RetryKeys, WidgetBookings, refuse_unless_widget_route
 
 
 def create_app(
@@ -25,7 +26,8 @@ def create_app(
 ) -> FastAPI:
     """The app over `client` (one on settings.redis_url if None; it connects on first use)."""
     settings = settings or GatewaySettings()
-    digests = settings.api_key_digests()
+    api_digests = settings.api_key_digests()
+    widget_digests = settings.widget_key_digests()
     # Results are awaited on the watcher's subscription, so sending subscribes to nothing.
     booking_client = client or BookingClient(
         settings.redis_url,
@@ -35,6 +37,8 @@ def create_app(
     watcher = ResultWatcher(
         settings.redis_url, booking_client.result_key_prefix, settings.redis_master_name
     )
+    retry_keys = RetryKeys(settings.redis_url, settings.redis_master_name)
+    widget = WidgetBookings(booking_client, watcher, settings.widget_wait_s, retry_keys)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -43,11 +47,16 @@ def create_app(
             yield
         finally:
             await watcher.close()
+            await retry_keys.close()
             if client is None:
                 booking_client.close()
 
-    def require_api_key(request: Request) -> None:
-        authenticate(request.headers.get("authorization"), digests)
+    def require_key(request: Request) -> None:
+        kind = key_kind(request.headers.get("authorization"), api_digests, widget_digests)
+        request.state.key_kind = kind
+        if kind is KeyKind.WIDGET:
+            # By route name, so that a route added later is closed to widgets until listed.
+            refuse_unless_widget_route(getattr(request.scope.get("route"), "name", None))
 
     app = FastAPI(
         title="group-bookings",
@@ -61,8 +70,11 @@ def create_app(
         # no PUT (found by the bad-input drill).
         redirect_slashes=False,
     )
-    app.include_router(bookings_router(booking_client, watcher, settings.wait_s, require_api_key))
+    app.include_router(
+        bookings_router(booking_client, watcher, settings.wait_s, require_key, widget)
+    )
     _install_error_handlers(app)
+    cors.install(app, settings.allowed_origins())
     openapi.install(app)
     return app
 

@@ -6,10 +6,18 @@ import base64
 import binascii
 import hmac
 from collections.abc import Iterable
+from enum import Enum
 
 from .settings import key_digest
 
 CHALLENGE = 'Basic realm="bookings"'
+
+
+class KeyKind(Enum):
+    """What a key may do: everything (an API key) or what a public booking widget needs."""
+
+    API = "api"
+    WIDGET = "widget"
 
 
 class AuthenticationError(Exception):
@@ -47,3 +55,19 @@ def authenticate(header: str | None, digests: Iterable[bytes]) -> None:
     """Raises AuthenticationError unless the header carries an accepted API key."""
     if not key_accepted(basic_api_key(header), digests):
         raise AuthenticationError("the API key is not valid")
+
+
+def key_kind(
+    header: str | None, api_digests: Iterable[bytes], widget_digests: Iterable[bytes]
+) -> KeyKind:
+    """Which kind of key the header carries; AuthenticationError if neither.
+
+    Both lists are always compared in full, so the time taken tells nothing of the kind."""
+    key = basic_api_key(header)
+    is_api = key_accepted(key, api_digests)
+    is_widget = key_accepted(key, widget_digests)
+    if is_api:
+        return KeyKind.API
+    if is_widget:
+        return KeyKind.WIDGET
+    raise AuthenticationError("the API key is not valid")

@@ -99,7 +99,8 @@ def responses(*statuses: int, ok: tuple[int, str] | None = None) -> dict[int | s
     """Declared responses: the success status with its schema, the rest as errors."""
     declared: dict[int | str, Any] = {
         status: {"description": "refused", "content": _json(ref("Error"))}
-        for status in (401, 422, 504, *statuses)
+        # 403: a widget key outside the two endpoints it may use.
+        for status in (401, 403, 422, 504, *statuses)
     }
     if ok is not None:
         status, schema = ok

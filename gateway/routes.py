@@ -12,6 +12,7 @@ from api_client import BookingClient, InvalidRequestError, NotFoundError, Pendin
 
 from . import openapi as doc
 from .answers import answer, call, error_response, outcome, pending_response
+from .auth import KeyKind
 from .bodies import (
     ActionMessage,
     BulkBody,
@@ -23,6 +24,7 @@ from .bodies import (
     parsed_as,
 )
 from .results import ResultWatcher
+from .widget import WidgetBookings
 
 ActionName = Literal[
     "cancel",
@@ -40,21 +42,34 @@ IdempotencyKey = Header(
 
 
 def bookings_router(
-    client: BookingClient, watcher: ResultWatcher, wait_s: float, guard: Any
+    client: BookingClient,
+    watcher: ResultWatcher,
+    wait_s: float,
+    guard: Any,
+    widget: WidgetBookings,
 ) -> APIRouter:
-    """The routes over one client and its results; `guard` is the authentication dependency."""
+    """The routes over one client and its results; `guard` is the authentication dependency,
+    which notes the key's kind in `request.state.key_kind` and keeps widget keys to their
+    routes; `widget` answers a widget key's bookings."""
     router = APIRouter(prefix="/v2", dependencies=[Depends(guard)])
 
     @router.post(
         "/bookings",
         status_code=201,
         openapi_extra=doc.json_body("BookingBody"),
-        responses={**doc.responses(400, 404, 409, ok=(201, "BookingResponse")), **doc.pending()},
+        responses={
+            **doc.responses(400, 404, 409, 503, ok=(201, "BookingResponse")),
+            **doc.pending(),
+        },
     )
     async def create_booking(
         request: Request, idempotency_key: str | None = IdempotencyKey
     ) -> JSONResponse:
-        """A class (group_owner) or seats in one (group_customer)."""
+        """A class (group_owner) or seats in one (group_customer). With a widget key: seats
+        only, answered 201 or refused, or 503 with Retry-After (never 202) past
+        BOOKINGS_WIDGET_WAIT_S; the answer shows no customer but the booker."""
+        if getattr(request.state, "key_kind", None) is KeyKind.WIDGET:
+            return await widget.create(request, idempotency_key)
         body = await json_object(request)
         handle = await call(client.submit_booking, body, idempotency_key)
         return await answer(handle, watcher, wait_s, 201)

@@ -1,4 +1,4 @@
-"""The gateway's settings: the worker's BOOKINGS_ environment plus the accepted API keys."""
+"""The gateway's settings: the worker's BOOKINGS_ environment, the accepted keys, CORS origins."""
 
 from __future__ import annotations
 
@@ -37,8 +37,23 @@ def parse_api_keys(text: str) -> tuple[bytes, ...]:
     return tuple(digests)
 
 
+def parse_origins(text: str) -> tuple[str, ...]:
+    """Comma-separated origins as a browser sends them: `https://studio.example[:port]`."""
+    origins: list[str] = []
+    for entry in (part.strip().rstrip("/") for part in text.split(",")):
+        if not entry:
+            continue
+        scheme, separator, host = entry.partition("://")
+        if scheme not in ("http", "https") or not separator or not host or "/" in host:
+            # An origin is not a secret: naming it helps whoever set it.
+            raise ValueError(f"{entry!r} is not an origin like https://studio.example")
+        origins.append(entry)
+    return tuple(origins)
+
+
 class GatewaySettings(BaseSettings):
-    """BOOKINGS_REDIS_URL (and _MASTER_NAME), BOOKINGS_API_KEYS and BOOKINGS_WAIT_S."""
+    """BOOKINGS_REDIS_URL (and _MASTER_NAME), BOOKINGS_API_KEYS, BOOKINGS_WIDGET_KEYS,
+    BOOKINGS_WAIT_S, BOOKINGS_WIDGET_WAIT_S and BOOKINGS_CORS_ORIGINS."""
 
     model_config = SettingsConfigDict(env_prefix="BOOKINGS_", extra="ignore")
 
@@ -50,11 +65,36 @@ class GatewaySettings(BaseSettings):
     api_keys: SecretStr = SecretStr("")
     # How long a command's request waits for the worker before answering 202 with a job.
     wait_s: float = Field(default=10.0, ge=0)
+    # Public keys for booking.js on a website: list open classes and book seats, nothing else
+    # (gateway/widget.py). Same format as api_keys, and as secret: shown in a page, not in logs.
+    widget_keys: SecretStr = SecretStr("")
+    # How long a widget's booking waits for the worker before answering 503 with Retry-After:
+    # booking.js takes any 2xx as booked, so a widget is never answered 202.
+    widget_wait_s: float = Field(default=20.0, ge=0)
+    # Origins whose pages may call the gateway from a browser; none unless listed.
+    cors_origins: str = ""
 
     @field_validator("redis_url")
     @classmethod
     def _usable_redis(cls, url: str) -> str:
         return check_redis_url(url)
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _usable_origins(cls, text: str) -> str:
+        parse_origins(text)
+        return text
+
     def api_key_digests(self) -> tuple[bytes, ...]:
         return parse_api_keys(self.api_keys.get_secret_value())
+
+    def widget_key_digests(self) -> tuple[bytes, ...]:
+        """The widget keys' digests; a key may not be both (it would act as the API key)."""
+        widget = parse_api_keys(self.widget_keys.get_secret_value())
+        if set(widget) & set(self.api_key_digests()):
+            # Checked here rather than in a validator, whose error would print the inputs.
+            raise ValueError("a key is listed in both BOOKINGS_API_KEYS and BOOKINGS_WIDGET_KEYS")
+        return widget
+
+    def allowed_origins(self) -> tuple[str, ...]:
+        return parse_origins(self.cors_origins)

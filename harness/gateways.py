@@ -25,28 +25,34 @@ class GatewayServer:
 
     base_url: str
     api_key: str
+    log_path: Path
 
 
 @contextmanager
 def running_gateway(
-    redis_url: str, api_key: str, logdir: Path, settings: Mapping[str, str] | None = None
+    redis_url: str,
+    api_key: str,
+    logdir: Path,
+    settings: Mapping[str, str] | None = None,
+    log_level: str = "warning",
 ) -> Iterator[GatewayServer]:
     """`uvicorn gateway.app:app` with one process, answering GET /v2/openapi.json; `settings`
-    are more BOOKINGS_ variables (BOOKINGS_REDIS_MASTER_NAME, BOOKINGS_WAIT_S)."""
+    are more BOOKINGS_ variables (BOOKINGS_REDIS_MASTER_NAME, BOOKINGS_WAIT_S); its output
+    goes to `logdir`/gateway-<port>.log, the path in `log_path`."""
     port = free_port()
     env = service_env(
         {"BOOKINGS_REDIS_URL": redis_url, "BOOKINGS_API_KEYS": api_key, **(settings or {})}
     )
     command = [
         sys.executable, "-m", "uvicorn", "gateway.app:app",
-        "--host", HOST, "--port", str(port), "--workers", "1", "--log-level", "warning",
+        "--host", HOST, "--port", str(port), "--workers", "1", "--log-level", log_level,
     ]  # fmt: skip
     log_path = logdir / f"gateway-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
-    server = GatewayServer(f"http://{HOST}:{port}", api_key)
+    server = GatewayServer(f"http://{HOST}:{port}", api_key, log_path)
     try:
         _wait_until_answering(server, process, log_path)
         yield server
