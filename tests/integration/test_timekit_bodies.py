@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, select, text
 
 from api_client import BookingClient, InvalidRequestError
 from api_client.contract import BookingResponse, GroupListResponse
 from harness.bodies import class_body, in_days, seat_body
+from harness.databases import fresh_database
+from worker.storage.migrate import MIGRATIONS_DIR
+from worker.storage.tables import bookings
 
 pytestmark = pytest.mark.integration
 
@@ -238,3 +246,35 @@ def test_an_unknown_top_level_field_is_still_refused(client: BookingClient) -> N
         client.create_booking({**booking_js_body(klass["id"], start, end, "Doc"), "colour": "red"})
 
     assert refused.value.errors is not None and list(refused.value.errors) == ["colour"]
+
+
+def test_bookings_made_before_migration_0005_read_without_timekit_fields(
+    backend: str, workdir: Path
+) -> None:
+    with fresh_database(backend, workdir) as database_url:
+        engine = create_engine(database_url)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["engine"] = engine
+        command.upgrade(config, "0004")
+        class_id = uuid.uuid4()
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO bookings (id, graph, state, created_at, updated_at)"
+                    " VALUES (:id, 'group_owner', 'tentative', :now, :now)"
+                ),
+                {"id": class_id if backend == "postgresql" else class_id.hex, "now": in_days(0)},
+            )
+
+        command.upgrade(config, "0005")
+
+        with engine.connect() as conn:
+            row = conn.execute(select(bookings).where(bookings.c.id == class_id)).mappings().one()
+        engine.dispose()
+    assert (row["resource_id"], row["project_id"], row["meta"], row["customer_fields"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
