@@ -11,7 +11,7 @@ from api_client.contract.requests import BookingBody, BulkCreate, GroupCustomerB
 from ..domain.errors import DomainError, InvalidCommandError, ItemRefusedError
 from ..outbox import CommandTx
 from .bookings import BOOK_SEATS, CREATE_CLASS
-from .command import Command, EachAlone, ReadOnly, Result
+from .command import Command, EachAlone, ReadOnly, Result, fingerprint_of
 from .series_seats import BOOK_TERM
 
 
@@ -60,7 +60,7 @@ def _classes_to_lock(bulk: BulkCreate, _read_only: ReadOnly) -> list[UUID]:
 
 
 def _items_as_json(bulk: BulkCreate) -> dict[str, Any]:
-    return {"items": [item.body.model_dump(mode="json") for item in bulk.items]}
+    return {"items": [fingerprint_of(item.body) for item in bulk.items]}
 
 
 BULK_ALL = Command("bulk_create", apply=_all, locks=_classes_to_lock, fingerprint=_items_as_json)

@@ -22,8 +22,11 @@ def _locks_nothing(_request: Any, _read_only: ReadOnly) -> Collection[UUID]:
     return ()
 
 
-def _as_json(request: Any) -> dict[str, Any]:
-    dumped: dict[str, Any] = request.model_dump(mode="json")
+def fingerprint_of(request: Any) -> dict[str, Any]:
+    """What is recorded of a request with its key: the fields that differ from their defaults,
+    so that a field added to the contract later (with a default) leaves the fingerprint of a
+    request sent before it as it was, and a replay across an upgrade is still recognised."""
+    dumped: dict[str, Any] = request.model_dump(mode="json", exclude_defaults=True)
     return dumped
 
 
@@ -40,7 +43,7 @@ class Command(Generic[Request]):
     name: str
     apply: Callable[[CommandTx, Request, datetime], Result]
     locks: Callable[[Request, ReadOnly], Collection[UUID]] = _locks_nothing
-    fingerprint: Callable[[Request], dict[str, Any]] = _as_json
+    fingerprint: Callable[[Request], dict[str, Any]] = fingerprint_of
 
 
 @dataclass(frozen=True)
