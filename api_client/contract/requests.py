@@ -150,6 +150,8 @@ Include = Literal[
     "notifications",
     "waitlist",
     "customers",
+    # Signed links a seat booking's customer may act from (cancel, accept or decline an offer).
+    "customer_action_links",
     # Timekit's, which booking.js asks for; we have nothing more to show for them (the class's
     # event is in attributes.event_info), so they are accepted and ignored.
     "event",
