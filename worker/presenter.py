@@ -95,8 +95,16 @@ def public_class_data(row: Row) -> dict[str, Any]:
     """A class as the public list shows it: event and seat counts, never customer or owner data."""
     data = booking_data(row)
     data.pop("meta", None)  # the owner's own data, not for the public
+    data["resource"] = _resource(row)
     data["attributes"] = {"event_info": _event_info(row), "group_booking": _class_seats(row)}
     return data
+
+
+def _resource(klass: Row) -> dict[str, Any]:
+    """What booking.js reads as the class's resource: its resource_id, else its calendar; named
+    after the owner, else the calendar (a name, not the owner's e-mail)."""
+    resource_id = klass.get("resource_id") or klass["calendar_id"]
+    return {"id": resource_id, "name": klass.get("owner_name") or klass["calendar_id"]}
 
 
 def _attributes(row: Row, klass: Row | None) -> dict[str, Any]:

@@ -144,6 +144,14 @@ class Notification(ResponseModel):
     delivered_at: AwareDatetime | None
 
 
+class Resource(ResponseModel):
+    """A public class's resource as booking.js reads it: resource_id (else the calendar), and
+    the owner's name (else the calendar)."""
+
+    id: str
+    name: str
+
+
 class Booking(BookingSummary):
     available_actions: list[str]
     # A customer booking's own seats and class, present whatever `include` asks for.
@@ -155,6 +163,8 @@ class Booking(BookingSummary):
     resource_id: str | None = None
     project_id: str | None = None
     meta: dict[str, str | bool | int | float] | None = None
+    # On the public list and a public class only.
+    resource: Resource | None = None
     customers: list[CustomerEntry] | None = None
     attributes: Attributes | None = None
     related_bookings: list[RelatedBooking] | None = None
