@@ -24,6 +24,7 @@ from .bodies import (
     parsed_as,
 )
 from .results import ResultWatcher
+from .timezones import ZonedRoute, require_zone
 from .widget import WidgetBookings
 
 ActionName = Literal[
@@ -50,8 +51,13 @@ def bookings_router(
 ) -> APIRouter:
     """The routes over one client and its results; `guard` is the authentication dependency,
     which notes the key's kind in `request.state.key_kind` and keeps widget keys to their
-    routes; `widget` answers a widget key's bookings."""
-    router = APIRouter(prefix="/v2", dependencies=[Depends(guard)])
+    routes; `widget` answers a widget key's bookings. Every answer's timestamps are in the
+    Timekit-Timezone header's zone, if one is sent (gateway/timezones.py)."""
+    router = APIRouter(
+        prefix="/v2",
+        dependencies=[Depends(guard), Depends(require_zone)],
+        route_class=ZonedRoute,
+    )
 
     @router.post(
         "/bookings",
