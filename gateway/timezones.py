@@ -90,7 +90,7 @@ class ZonedRoute(APIRoute):
                 for name, value in response.headers.items()
                 if name.lower() not in ("content-length", "content-type")
             }
-            body = in_zone(json.loads(response.body), zone)
+            body = in_zone(json.loads(bytes(response.body)), zone)
             return JSONResponse(body, status_code=response.status_code, headers=headers)
 
         return zoned
