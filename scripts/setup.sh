@@ -28,8 +28,26 @@ ensure_venv() {
 
 apt_install() {
     say "installing $* from Debian's archive"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    local as_root=()
+    [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+ensure_chromium() {
+    [ -x /usr/bin/chromium ] || apt_install chromium
+}
+
+# booking.js and Timekit's JS SDK, at the versions package-lock.json pins, in node_modules/.
+ensure_node_packages() {
+    command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+    local stamp="$REPO_ROOT/node_modules/.installed-from"
+    if [ ! -f "$stamp" ] || ! cmp -s "$stamp" "$REPO_ROOT/package-lock.json"; then
+        say "installing the JavaScript clients (npm ci)"
+        (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+        cp "$REPO_ROOT/package-lock.json" "$stamp"
+    fi
 }
 
 redis_answers() {

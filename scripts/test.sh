@@ -5,6 +5,8 @@ cd "$REPO_ROOT"
 ensure_venv
 ensure_redis
 ensure_postgres
+ensure_chromium
+ensure_node_packages
 
 say "ruff"
 "$VENV/bin/ruff" check .
