@@ -17,6 +17,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from api_client.action_links import MIN_SECRET_LENGTH
 from api_client.redis_urls import DEFAULT_MASTER_NAME, check_redis_url, is_sentinel_url
 
 # The settings that cap a countdown the worker schedules (Celery retries, notification retries),
@@ -30,7 +31,11 @@ WebhookFormatName = Literal["default", "timekit"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BOOKINGS_", extra="ignore")
+    # Inputs stay out of error messages: several settings hold secrets (URLs with passwords,
+    # the webhook and action-link secrets).
+    model_config = SettingsConfigDict(
+        env_prefix="BOOKINGS_", extra="ignore", hide_input_in_errors=True
+    )
 
     # One Redis serves as broker, result backend and lock server: redis://host:port/db, or the
     # sentinels of a Redis that fails over, sentinel://host:port;sentinel://host:port;... with
@@ -129,6 +134,12 @@ class Settings(BaseSettings):
     fanout_chunk: int = Field(default=50, ge=1)
     outbox_sweep_every_s: float = Field(default=30, gt=0)
 
+    # Signed action links (worker/customer_links.py): the secret they are signed with (the
+    # gateway's BOOKINGS_ACTION_LINK_SECRET, to check them) and the gateway's public URL they
+    # point at. Without both, bookings carry no links and e-mails none.
+    action_link_secret: SecretStr | None = None
+    public_url: HttpUrl | None = None
+
     @field_validator("redis_url")
     @classmethod
     def _usable_redis(cls, url: str) -> str:
@@ -168,6 +179,15 @@ class Settings(BaseSettings):
                     f"BOOKINGS_VISIBILITY_TIMEOUT_S ({self.visibility_timeout_s} s): a task "
                     "scheduled further out is handed out again before it is due"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _action_link_secret_long_enough(self) -> Settings:
+        secret = self.action_link_secret
+        if secret is not None and len(secret.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"BOOKINGS_ACTION_LINK_SECRET must be at least {MIN_SECRET_LENGTH} characters"
+            )
         return self
 
     @model_validator(mode="after")

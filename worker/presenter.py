@@ -28,11 +28,13 @@ def booking_data(
     notifications: Sequence[Row] = (),
     waitlist: Sequence[Row] | None = None,
     customers: Sequence[Row] = (),
+    action_links: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """One booking; `klass` is the class row a seat booking belongs to (itself for a class).
 
     A waiting booking's row may carry its `position` in line (reads work it out); `customers`
-    are the seat bookings whose customers `include=customers` lists."""
+    are the seat bookings whose customers `include=customers` lists; `action_links` the signed
+    links `include=customer_action_links` shows (worker/customer_links.py)."""
     graph = GRAPHS[row["graph"]]
     data: dict[str, Any] = {
         "id": str(row["id"]),
@@ -62,6 +64,8 @@ def booking_data(
         data["waitlist"] = [_line_entry(entry) for entry in waitlist]
     if "customers" in include:
         data["customers"] = [_customer_entry(booking) for booking in customers]
+    if "customer_action_links" in include:
+        data["customer_action_links"] = dict(action_links or {})
     return data
 
 

@@ -15,6 +15,7 @@ from api_client.redis_urls import redis_client
 from . import drills
 from .channels import Channel, build_channels
 from .config import Settings, get_settings
+from .customer_links import customer_links
 from .delivery import RetryPolicy
 from .handlers import HandlerDeps
 from .locks import ClassLocks
@@ -76,6 +77,7 @@ class Runtime:
             seats=self.seats,
             channels=self.settings.channels,
             dispatch=dispatch,
+            action_links=customer_links(self.settings),
         )
 
 

@@ -19,6 +19,7 @@ class Channel(Protocol):
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
     """The channels the settings name, each configured (not contacted: it may come up later)."""
+    from ..customer_links import customer_links
     from .email import EmailChannel
     from .log import LogChannel
     from .webhook import WebhookChannel
@@ -38,7 +39,10 @@ def build_channels(settings: Settings) -> dict[str, Channel]:
         elif name == "email":
             assert settings.smtp_url is not None
             built[name] = EmailChannel(
-                str(settings.smtp_url), settings.smtp_from, timeout_s=settings.smtp_timeout_s
+                str(settings.smtp_url),
+                settings.smtp_from,
+                timeout_s=settings.smtp_timeout_s,
+                links=customer_links(settings),
             )
     return built
 

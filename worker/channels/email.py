@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
-from ..domain.notifications import CALENDAR_METHOD
+from ..customer_links import CustomerLinks
+from ..domain.notifications import CALENDAR_METHOD, CUSTOMER
 from . import Delivery
 from .ics import invitation
 
@@ -29,22 +30,49 @@ SUBJECTS = {
 }
 
 
-def _waitlist_lines(booking: dict[str, Any]) -> list[str]:
+# The signed links (worker/customer_links.py) a customer's e-mail carries, by its type.
+LINKS_BY_TYPE = {
+    "booking.confirmed": ("cancel_by_customer",),
+    "booking.promoted": ("cancel_by_customer",),
+    "booking.moved": ("cancel_by_customer",),
+    "booking.waitlisted": ("cancel_by_customer",),
+    "booking.offered": ("accept_offer", "decline_offer"),
+}
+LINK_LABELS = {
+    "cancel_by_customer": "Cancel your booking",
+    "accept_offer": "Accept the offer",
+    "decline_offer": "Decline the offer",
+}
+
+
+def _waitlist_lines(booking: dict[str, Any], linked: bool) -> list[str]:
     """A waiting booking's place in line, or how to accept an offer and by when."""
     place = booking["attributes"].get("waitlist") or {}
     if place.get("position") is not None:
         return [f"Waitlist position: {place['position']}"]
     if place.get("offer_expires_at") is not None:
-        return [
-            f"Offer open until: {place['offer_expires_at']}",
-            f"Accept: PUT /v2/bookings/{booking['id']}/accept_offer",
-            f"Decline: PUT /v2/bookings/{booking['id']}/decline_offer",
-        ]
+        lines = [f"Offer open until: {place['offer_expires_at']}"]
+        if not linked:
+            lines += [
+                f"Accept: PUT /v2/bookings/{booking['id']}/accept_offer",
+                f"Decline: PUT /v2/bookings/{booking['id']}/decline_offer",
+            ]
+        return lines
     return []
 
 
-def compose(delivery: Delivery, sender: str) -> EmailMessage:
-    """The message for one delivery: class, time, seats and the message in plain text."""
+def _link_lines(delivery: Delivery, links: CustomerLinks | None) -> list[str]:
+    """The customer's signed links for this e-mail: only to the customer, never the owner."""
+    wanted = LINKS_BY_TYPE.get(delivery["type"], ())
+    if links is None or not wanted or delivery["recipient_role"] != CUSTOMER:
+        return []
+    signed = links.for_presented(delivery["payload"])
+    return [f"{LINK_LABELS[action]}: {signed[action]}" for action in wanted if action in signed]
+
+
+def compose(delivery: Delivery, sender: str, links: CustomerLinks | None = None) -> EmailMessage:
+    """The message for one delivery: class, time, seats and the message in plain text, and
+    the customer's action links where `links` signs them."""
     booking = delivery["payload"]
     info = booking["attributes"]["event_info"]
     message = EmailMessage()
@@ -64,9 +92,12 @@ def compose(delivery: Delivery, sender: str) -> EmailMessage:
         f"Seats: {booking.get('seats')}",
         f"Booking: {booking['id']} ({booking['state']})",
     ]
-    lines += _waitlist_lines(booking)
+    link_lines = _link_lines(delivery, links)
+    lines += _waitlist_lines(booking, linked=bool(link_lines))
     if delivery["message"]:
         lines += ["", "Message:", delivery["message"]]
+    if link_lines:
+        lines += ["", *link_lines]
     message.set_content("\n".join(lines) + "\n")
     method = CALENDAR_METHOD.get(delivery["type"])
     if method is not None:
@@ -81,7 +112,9 @@ def compose(delivery: Delivery, sender: str) -> EmailMessage:
 
 
 class EmailChannel:
-    def __init__(self, url: str, sender: str, *, timeout_s: float) -> None:
+    def __init__(
+        self, url: str, sender: str, *, timeout_s: float, links: CustomerLinks | None = None
+    ) -> None:
         parts = urlsplit(url)
         self._implicit_tls = parts.scheme == "smtps"
         self._host = parts.hostname or "localhost"
@@ -92,6 +125,7 @@ class EmailChannel:
         self._starttls = query.get("starttls", "false").lower() in ("true", "1")
         self._sender = sender
         self._timeout_s = timeout_s
+        self._links = links
 
     def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, str]:
         try:
@@ -102,7 +136,7 @@ class EmailChannel:
         with server:
             for delivery in deliveries:
                 try:
-                    server.send_message(compose(delivery, self._sender))
+                    server.send_message(compose(delivery, self._sender, self._links))
                 except (OSError, ValueError, smtplib.SMTPException) as error:
                     # One message that cannot be composed or sent must not sink the batch.
                     errors[delivery["id"]] = f"{type(error).__name__}: {error}"

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection
 
+from ..customer_links import CustomerLinks
 from ..outbox import CommandTx
 from ..storage.unit_of_work import UnitOfWork
 
@@ -48,9 +49,12 @@ class Command(Generic[Request]):
 
 @dataclass(frozen=True)
 class Query(Generic[Request]):
-    """A read, answered from one read-only transaction."""
+    """A read, answered from one read-only transaction; a query that shows signed links
+    (include=customer_action_links) reads with `read_linked`, given the process's signer
+    (None when links are not configured)."""
 
     read: Callable[[Connection, Request], Result]
+    read_linked: Callable[[Connection, Request, CustomerLinks | None], Result] | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
+from ..customer_links import CustomerLinks
 from ..outbox import StagedDelivery
 from ..storage.seat_guard import SeatGuard
 from ..storage.unit_of_work import UnitOfWork
@@ -29,3 +30,5 @@ class HandlerDeps:
     # Notification channels each notice is staged for, and who sends staged deliveries.
     channels: tuple[str, ...] = ("log",)
     dispatch: Callable[[Sequence[StagedDelivery]], None] = lambda _staged: None
+    # Signs the links include=customer_action_links shows; None: no links are configured.
+    action_links: CustomerLinks | None = None

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, RowMapping
 
 from api_client.contract.requests import BookingQuery, GroupsQuery
 
+from ..customer_links import CustomerLinks
 from ..domain.errors import NotFoundError
 from ..domain.graphs import GROUP_OWNER, State
 from ..presenter import booking_data, public_class_data
@@ -17,9 +18,11 @@ from ..storage.outbox_queries import read_notifications
 from .command import Query, Result
 
 
-def get_booking(conn: Connection, query: BookingQuery) -> Result:
+def get_booking(
+    conn: Connection, query: BookingQuery, links: CustomerLinks | None = None
+) -> Result:
     """A booking with the includes asked for (Timekit's event, calendar and user show nothing
-    more than attributes does, and are ignored)."""
+    more than attributes does, and are ignored); `links` signs customer_action_links."""
     include = query.include
     booking = queries.read_booking(conn, query.booking_id)
     if booking is None:
@@ -36,6 +39,9 @@ def get_booking(conn: Connection, query: BookingQuery) -> Result:
     customers: Sequence[Mapping[Any, Any]] = ()
     if "customers" in include:
         customers = queries.read_seated_bookings(conn, booking["id"]) if is_class else [booking]
+    signed = None
+    if links is not None and "customer_action_links" in include:
+        signed = links.for_row(booking, klass)
     data = booking_data(
         with_place(conn, booking),
         klass=klass,
@@ -45,6 +51,7 @@ def get_booking(conn: Connection, query: BookingQuery) -> Result:
         notifications=notifications,
         waitlist=line,
         customers=customers,
+        action_links=signed,
     )
     return {"data": data}
 
@@ -74,5 +81,5 @@ def list_groups(conn: Connection, query: GroupsQuery) -> Result:
     return {"data": [public_class_data(row) for row in rows]}
 
 
-GET_BOOKING = Query(get_booking)
+GET_BOOKING = Query(get_booking, read_linked=get_booking)
 LIST_GROUPS = Query(list_groups)

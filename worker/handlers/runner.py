@@ -64,6 +64,8 @@ class CommandRunner:
 
     def read(self, query: Query[Any], request: Any) -> Result:
         with self.deps.read_only() as uow:
+            if query.read_linked is not None:
+                return query.read_linked(uow.connection, request, self.deps.action_links)
             return query.read(uow.connection, request)
 
     def _apply(
