@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from api_client import BookingClient, BookingError
 
 from . import cors, openapi
+from .action_links import action_links_router
 from .answers import error_response
 from .auth import CHALLENGE, AuthenticationError, KeyKind, key_kind
 from .results import ResultWatcher
@@ -72,6 +73,9 @@ def create_app(
     )
     app.include_router(
         bookings_router(booking_client, watcher, settings.wait_s, require_key, widget)
+    )
+    app.include_router(
+        action_links_router(booking_client, watcher, settings.wait_s, settings.link_secret())
     )
     _install_error_handlers(app)
     cors.install(app, settings.allowed_origins())

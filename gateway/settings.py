@@ -7,6 +7,7 @@ import hashlib
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api_client.action_links import MIN_SECRET_LENGTH
 from api_client.redis_urls import DEFAULT_MASTER_NAME, check_redis_url
 
 DIGEST_PREFIX = "sha256:"
@@ -53,7 +54,8 @@ def parse_origins(text: str) -> tuple[str, ...]:
 
 class GatewaySettings(BaseSettings):
     """BOOKINGS_REDIS_URL (and _MASTER_NAME), BOOKINGS_API_KEYS, BOOKINGS_WIDGET_KEYS,
-    BOOKINGS_WAIT_S, BOOKINGS_WIDGET_WAIT_S and BOOKINGS_CORS_ORIGINS."""
+    BOOKINGS_WAIT_S, BOOKINGS_WIDGET_WAIT_S, BOOKINGS_CORS_ORIGINS and
+    BOOKINGS_ACTION_LINK_SECRET."""
 
     model_config = SettingsConfigDict(env_prefix="BOOKINGS_", extra="ignore")
 
@@ -73,6 +75,9 @@ class GatewaySettings(BaseSettings):
     widget_wait_s: float = Field(default=20.0, ge=0)
     # Origins whose pages may call the gateway from a browser; none unless listed.
     cors_origins: str = ""
+    # The secret the workers sign customers' action links with (gateway/action_links.py);
+    # unset, every link is refused.
+    action_link_secret: SecretStr | None = None
 
     @field_validator("redis_url")
     @classmethod
@@ -95,6 +100,18 @@ class GatewaySettings(BaseSettings):
             # Checked here rather than in a validator, whose error would print the inputs.
             raise ValueError("a key is listed in both BOOKINGS_API_KEYS and BOOKINGS_WIDGET_KEYS")
         return widget
+
+    def link_secret(self) -> str | None:
+        """The action-link secret, checked here rather than in a validator, whose error would
+        print it."""
+        if self.action_link_secret is None:
+            return None
+        secret = self.action_link_secret.get_secret_value()
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"BOOKINGS_ACTION_LINK_SECRET must be at least {MIN_SECRET_LENGTH} characters"
+            )
+        return secret
 
     def allowed_origins(self) -> tuple[str, ...]:
         return parse_origins(self.cors_origins)
