@@ -177,6 +177,27 @@ def test_a_wrong_key_is_still_401_before_any_widget_rule(unserved: TestClient) -
     assert response.status_code == 401
 
 
+# Customers' action links (gateway/action_links.py) take no key at all: the signature is the
+# credential. They are pages for people, outside the OpenAPI document and so outside the table
+# above.
+KEYLESS_PATHS = {"/v2/bookings/{booking_id}/external_action/{action}"}
+
+
+def test_the_action_link_pages_need_no_key_and_a_key_opens_nothing_there(
+    unserved: TestClient,
+) -> None:
+    assert KEYLESS_PATHS.isdisjoint(unserved.app.openapi()["paths"])  # type: ignore[attr-defined]
+    path = f"/v2/bookings/{uuid.uuid4()}/external_action/cancel_by_customer?signature=forged"
+    keys = [{}, {"Authorization": basic(WIDGET_KEY)}, {"Authorization": basic(API_KEY)}]
+
+    # Whatever key comes with it, a link that is not signed is refused alike, and nothing sent
+    for headers in keys:
+        for method in ("GET", "POST"):
+            response = unserved.request(method, path, headers=headers)
+            assert response.status_code == 403, (method, headers)
+            assert "not valid" in response.text
+
+
 def test_a_widget_lists_open_classes_without_customers_and_books_a_seat(
     served: TestClient,
 ) -> None:
