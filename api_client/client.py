@@ -356,11 +356,25 @@ class BookingClient:
         start: datetime | str | None = None,
         end: datetime | str | None = None,
         series_id: str | None = None,
+        search: str | dict[str, str] | None = None,
+        available: bool = False,
     ) -> dict[str, Any]:
         """Open classes overlapping [start, end) (of one series, if given), sorted by start;
-        never any customer data."""
-        query = {"start": start, "end": end, "series_id": series_id}
+        never any customer data. `search` is Timekit's "project.id:x;resource.id:y;
+        calendar_id:z"; full classes are listed (with their seats) unless `available`; classes
+        whose booking window has closed are not."""
+        query = {
+            "start": start,
+            "end": end,
+            "series_id": series_id,
+            "search": search,
+            "available": available,
+        }
         return self._unkeyed(tasks.LIST_GROUPS, query).result()
+
+    def get_group(self, booking_id: str) -> dict[str, Any]:
+        """One open class as the public list shows it (NotFoundError if it is not open)."""
+        return self._unkeyed(tasks.GET_GROUP, {"booking_id": booking_id}).result()
 
     def ping(self) -> dict[str, Any]:
         """A no-op round trip through a worker."""

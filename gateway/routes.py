@@ -82,11 +82,35 @@ def bookings_router(
 
     @router.get("/bookings/groups", responses=doc.responses(ok=(200, "GroupListResponse")))
     async def list_groups(
-        start: str | None = None, end: str | None = None, series_id: str | None = None
+        start: str | None = None,
+        end: str | None = None,
+        series_id: str | None = None,
+        search: str | None = Query(
+            default=None, description="project.id:<id>;resource.id:<id>;calendar_id:<id>"
+        ),
+        available: bool = Query(default=False, description="only classes with a seat free"),
     ) -> JSONResponse:
-        """Open classes overlapping [start, end), without any customer data."""
-        result = await call(client.list_groups, start=start, end=end, series_id=series_id)
+        """Classes open for booking overlapping [start, end), each with its resource, without
+        any customer data; full ones too (with their seats) unless available=true."""
+        result = await call(
+            client.list_groups,
+            start=start,
+            end=end,
+            series_id=series_id,
+            search=search,
+            available=available,
+        )
         return JSONResponse(without_customers(result))
+
+    @router.get(
+        "/bookings/groups/{booking_id}",
+        responses=doc.responses(404, ok=(200, "BookingResponse")),
+    )
+    async def get_group(booking_id: str) -> JSONResponse:
+        """One class open for booking, as the list shows it; 404 for anything else."""
+        result = await call(client.get_group, booking_id)
+        [shown] = without_customers({"data": [result["data"]]})["data"]
+        return JSONResponse({"data": shown})
 
     @router.post(
         "/bookings/bulk",

@@ -36,7 +36,7 @@ from .bodies import json_object
 from .results import ResultWatcher
 
 # The endpoints (route names in routes.py) a widget key reaches; any other is 403.
-WIDGET_ROUTES = frozenset({"list_groups", "create_booking"})
+WIDGET_ROUTES = frozenset({"list_groups", "get_group", "create_booking"})
 # booking.js shows an error and the visitor submits again; a few seconds lets a busy worker
 # catch up without making the visitor wait long.
 RETRY_AFTER_S = 5

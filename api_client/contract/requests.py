@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from .durations import parse_duration_s
+from .search import is_booking_key, is_group_key, parsed_search
 
 # Bounds that no studio reaches; past them a value is a mistake or an attack on memory.
 MAX_SEATS_LIMIT = 100_000
@@ -435,9 +436,19 @@ class NotificationsRetry(ContractModel):
 
 
 class GroupsQuery(ContractModel):
+    """Open classes: overlapping [start, end), of a series, matching Timekit's `search`
+    (project.id, resource.id, calendar_id); full ones too unless `available`."""
+
     start: UtcDatetime | None = None
     end: UtcDatetime | None = None
     series_id: UUID | None = None
+    search: dict[str, str] = {}
+    available: bool = False
+
+    @field_validator("search", mode="before")
+    @classmethod
+    def _search_terms(cls, value: Any) -> dict[str, str]:
+        return parsed_search(value, is_group_key)
 
     @field_validator("end")
     @classmethod
@@ -475,3 +486,35 @@ class BulkItem(ContractModel):
 class BulkCreate(ContractModel):
     items: Annotated[list[BulkItem], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
     all_or_nothing: Annotated[bool, Strict()] = True
+
+
+class GroupQuery(ContractModel):
+    """One open class, as the public list shows it."""
+
+    booking_id: UUID
+
+
+MAX_PAGE_SIZE = 100
+
+
+class BookingSearch(ContractModel):
+    """The owner's list (GET /bookings): Timekit's `search` terms, a page of `limit` bookings
+    by (created_at, id). `after` and `before` are the cursors next_page_url and prev_page_url
+    carry (the boundary row of the page beside), so following them seeks rather than skips."""
+
+    search: dict[str, str] = {}
+    limit: int = Field(default=25, ge=1, le=MAX_PAGE_SIZE)
+    page: int = Field(default=1, ge=1, le=10_000_000)
+    after: str | None = Field(default=None, max_length=200)
+    before: str | None = Field(default=None, max_length=200)
+
+    @field_validator("search", mode="before")
+    @classmethod
+    def _search_terms(cls, value: Any) -> dict[str, str]:
+        return parsed_search(value, is_booking_key)
+
+
+class DeleteRequest(ContractModel):
+    """Remove a booking in a final state (a class with its seat bookings, all final)."""
+
+    booking_id: UUID

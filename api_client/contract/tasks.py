@@ -17,6 +17,7 @@ from .requests import (
     BookingBody,
     BookingQuery,
     BulkCreate,
+    GroupQuery,
     GroupsQuery,
     MoveRequest,
     NotificationsRetry,
@@ -35,6 +36,7 @@ CANCEL_SERIES = "bookings.cancel_series"
 BULK_CREATE = "bookings.bulk_create"
 MOVE_BOOKING = "bookings.move_booking"
 SET_MAX_SEATS = "bookings.set_max_seats"
+GET_GROUP = "bookings.get_group"
 
 QUEUE = "bookings"
 # The keyword a command's idempotency key travels under, beside its request.
@@ -82,5 +84,6 @@ TASKS: dict[str, TaskContract[Any]] = {
         TaskContract(RETRY_NOTIFICATIONS, TypeAdapter(NotificationsRetry), keyed=False),
         TaskContract(GET_BOOKING, TypeAdapter(BookingQuery), keyed=False),
         TaskContract(LIST_GROUPS, TypeAdapter(GroupsQuery), keyed=False),
+        TaskContract(GET_GROUP, TypeAdapter(GroupQuery), keyed=False),
     )
 }

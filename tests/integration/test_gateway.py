@@ -333,6 +333,7 @@ def test_the_openapi_document_lists_every_endpoint(http: TestClient) -> None:
     assert set(paths) == {
         "/v2/bookings",
         "/v2/bookings/groups",
+        "/v2/bookings/groups/{booking_id}",
         "/v2/bookings/bulk",
         "/v2/bookings/recurring",
         "/v2/bookings/series/{series_id}/cancel",

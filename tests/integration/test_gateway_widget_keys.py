@@ -31,8 +31,12 @@ pytestmark = pytest.mark.integration
 API_KEY = "live_api_key_widget_tests_owner"
 WIDGET_KEY = "widget_key_3vQpL0aXrT9studio"
 ORIGIN = "https://studio.example"
-# The two operations of the OpenAPI document a widget key may use; every other one is 403.
-WIDGET_OPERATIONS = {("get", "/v2/bookings/groups"), ("post", "/v2/bookings")}
+# The operations of the OpenAPI document a widget key may use; every other one is 403.
+WIDGET_OPERATIONS = {
+    ("get", "/v2/bookings/groups"),
+    ("get", "/v2/bookings/groups/{booking_id}"),
+    ("post", "/v2/bookings"),
+}
 SDK_HEADERS = [
     "authorization",
     "content-type",
@@ -391,3 +395,23 @@ def test_no_key_is_ever_written_to_the_gateways_log(tmp_path: Path) -> None:
     for secret in (WIDGET_KEY, API_KEY, wrong):
         assert secret not in log
         assert base64.b64encode(f":{secret}".encode()).decode() not in log
+
+
+def test_a_widget_reads_one_open_class_and_searches_by_project(served: TestClient) -> None:
+    body = {**class_body(), "project_id": f"proj-{uuid.uuid4().hex[:8]}", "resource_id": "room-w"}
+    class_id = send(served, "POST", "/v2/bookings", API_KEY, body).json()["data"]["id"]
+    seat = send(served, "POST", "/v2/bookings", API_KEY, seat_body(class_id)).json()["data"]
+
+    one = send(served, "GET", f"/v2/bookings/groups/{class_id}", WIDGET_KEY)
+    found = send(
+        served, "GET", f"/v2/bookings/groups?search=project.id:{body['project_id']}", WIDGET_KEY
+    )
+    a_seat = send(served, "GET", f"/v2/bookings/groups/{seat['id']}", WIDGET_KEY)
+    bad = send(served, "GET", "/v2/bookings/groups?search=customer.email:x", WIDGET_KEY)
+
+    assert one.status_code == 200, one.text
+    assert one.json()["data"]["resource"] == {"id": "room-w", "name": "replace-with-id"}
+    assert "customer" not in one.text and "mcfly" not in one.text
+    assert [group["id"] for group in found.json()["data"]] == [class_id]
+    assert a_seat.status_code == 404
+    assert bad.status_code == 422 and list(bad.json()["errors"]) == ["search"]

@@ -109,6 +109,8 @@ class FakeClient(BookingClient):
         start: datetime | str | None = None,
         end: datetime | str | None = None,
         series_id: str | None = None,
+        search: str | dict[str, str] | None = None,
+        available: bool = False,
     ) -> dict[str, Any]:
         self.calls.append(("list_groups", start, end, series_id))
         return {"data": [booking for booking in self.bookings.values()]}

@@ -16,9 +16,10 @@ from .actions import APPLY_ACTION
 from .bulk import command_for, command_for_bulk
 from .capacity import SET_MAX_SEATS
 from .command import Command, EachAlone, Query
+from .groups import GET_GROUP, LIST_GROUPS
 from .moves import MOVE_BOOKING
 from .notifications import RETRY_NOTIFICATIONS
-from .reads import GET_BOOKING, LIST_GROUPS
+from .reads import GET_BOOKING
 from .series import CANCEL_SERIES, CREATE_SERIES
 
 Route = Callable[[Any], Command[Any] | Query[Any] | EachAlone]
@@ -40,5 +41,6 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
         tasks.RETRY_NOTIFICATIONS: always(RETRY_NOTIFICATIONS),
         tasks.GET_BOOKING: always(GET_BOOKING),
         tasks.LIST_GROUPS: always(LIST_GROUPS),
+        tasks.GET_GROUP: always(GET_GROUP),
     }
 )
