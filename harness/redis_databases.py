@@ -35,6 +35,7 @@ DATABASES: dict[str, int] = {
     "waitlist-contention-both-off": 14,
     "completion": 15,
     "worker-loss": 15,
+    "browser-widget": 15,
 }
 # A user that shares the database of another, and why the two can never meet there.
 SHARED = {
@@ -42,6 +43,9 @@ SHARED = {
     "migrations": "handlers",
     # Both start their workers inside a test, one test at a time, and empty the database first.
     "worker-loss": "completion",
+    # The booking.js tests' worker lives as long as their module, and pytest runs one module at
+    # a time; the other two start theirs inside a test. Each empties the database first.
+    "browser-widget": "completion",
     # Both start their workers (emptying the database first) in their own test module, and
     # pytest runs one module at a time: test_notifications.py's retry test, and the module
     # fixture of test_timekit_webhooks.py.
