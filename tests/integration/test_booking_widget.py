@@ -41,7 +41,7 @@ def in_new_york(days_ahead: int, clock: time) -> datetime:
     return datetime.combine(local_day, clock, tzinfo=ZoneInfo(VISITOR_ZONE)).astimezone(UTC)
 
 
-def widget_page(gateway: GatewayServer) -> str:
+def widget_page(gateway: GatewayServer, **more: Any) -> str:
     """The snippet a studio puts on its page: booking.js in group mode with a widget key."""
     config = {
         "app_key": WIDGET_KEY,
@@ -49,6 +49,7 @@ def widget_page(gateway: GatewayServer) -> str:
         "api_base_url": gateway.base_url + "/",
         "booking": {"graph": "group_customer"},
         "ui": {"display_name": STUDIO, "time_date_format": "24h-dmy-mon"},
+        **more,
     }
     return f"""<!DOCTYPE html>
 <html>
@@ -100,9 +101,12 @@ def gateway_allowing(studio: Deployment, origins: str, logdir: Path) -> Iterator
         yield server
 
 
-def doc_publishes_a_class(studio: Deployment, start: datetime, what: str) -> dict[str, Any]:
-    """One hour of `what` from `start`, created with the owner's client."""
-    body = class_body(start)
+def doc_publishes_a_class(
+    studio: Deployment, start: datetime, what: str, **fields: str
+) -> dict[str, Any]:
+    """One hour of `what` from `start` (and `fields` such as project_id), created with the
+    owner's client."""
+    body = class_body(start) | fields
     body["event"]["what"] = what
     with studio.client() as client:
         return dict(client.create_booking(body)["data"])
@@ -191,3 +195,35 @@ def test_a_page_whose_origin_is_not_allowed_books_nothing(
     doc_sees = owners_view(studio, klass["id"])
     assert doc_sees["attributes"]["group_booking"]["current_seats"] == 0
     assert doc_sees["related_bookings"] == []
+
+
+def test_a_page_scoped_to_a_project_lists_and_books_that_projects_classes_only(
+    studio: Deployment, site: StaticSite, browser: Browser, tmp_path: Path
+) -> None:
+    # Given two classes at the same hour, in two projects (two studios of one owner)
+    ours = doc_publishes_a_class(studio, in_new_york(11, time(7)), "Pilates", project_id="hill")
+    doc_publishes_a_class(studio, in_new_york(11, time(7)), "Boxing", project_id="valley")
+    with gateway_allowing(studio, site.origin, tmp_path) as gateway:
+        # booking.js asks for search=project.id:hill; without disable_remote_load it would first
+        # load the project's settings from /v2/projects/embed/hill, which the gateway lacks.
+        page_html = widget_page(gateway, project_id="hill", disable_remote_load=True)
+        url = site.publish("/hill.html", page_html)
+
+        with visiting(browser, url, VISITOR_ZONE) as visit:
+            page = visit.page
+            pilates = page.locator(".fc-event").filter(has_text="Pilates")
+            expect(pilates, visit.report()).to_be_visible(timeout=SHOWN_WITHIN_MS)
+            expect(pilates.locator(".fc-event-time")).to_have_text("07:00 - 08:00")
+            expect(page.locator(".fc-event")).to_have_count(1)
+
+            pilates.click()
+            booking_page = page.locator(".bookingjs-bookpage.show")
+            booking_page.locator("input[name=name]").fill("Jennifer Parker")
+            booking_page.locator("input[name=email]").fill("jennifer@parker.example")
+            booking_page.locator(".bookingjs-form-button").click()
+            expect(booking_page.locator("form.bookingjs-form"), visit.report()).to_have_class(
+                "bookingjs-form success", timeout=SHOWN_WITHIN_MS
+            )
+
+    [seat] = owners_view(studio, ours["id"])["related_bookings"]
+    assert owners_view(studio, seat["id"])["project_id"] == "hill"
