@@ -20,7 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api_client import BookingClient, BookingError
-from api_client.action_links import ActionLinkError, link_path, verify
+from api_client.action_links import ActionLinkError, verify
 
 from .answers import call
 from .results import ResultWatcher
@@ -71,7 +71,7 @@ def action_links_router(
         if not _valid(secret, signature, booking_id, action):
             return page(403, "Link not valid", INVALID)
         question, label = QUESTIONS[action]
-        form = _form(booking_id, action, signature, label)
+        form = _form(action, signature, label)
         return page(200, question, "Nothing happens until you press the button.", form)
 
     @router.post(PATH, include_in_schema=False)
@@ -84,7 +84,7 @@ def action_links_router(
         handle = await call(client.submit_action, booking_id, action, None, key)
         stored = await watcher.wait(handle.result_key, wait_s)
         if stored is None:
-            form = _form(booking_id, action, signature, "Show the outcome")
+            form = _form(action, signature, "Show the outcome")
             text = "Your request is on its way. Press the button to see its outcome."
             return page(202, "Not answered yet", text, form)
         try:
@@ -116,9 +116,11 @@ async def _signature_in_form(request: Request) -> str:
     return (fields.get("signature") or [""])[-1]
 
 
-def _form(booking_id: str, action: str, signature: str, label: str) -> str:
+def _form(action: str, signature: str, label: str) -> str:
+    # Relative to the page's own path (…/external_action/{action}): the same path without the
+    # query, under whatever prefix a proxy puts the gateway.
     return (
-        f'<form method="post" action="{escape(link_path(booking_id, action))}">'
+        f'<form method="post" action="{escape(action)}">'
         f'<input type="hidden" name="signature" value="{escape(signature)}">'
         f'<button type="submit">{escape(label)}</button></form>'
     )

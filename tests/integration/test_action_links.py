@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
@@ -138,6 +138,8 @@ def test_opening_the_link_shows_a_page_and_changes_nothing_then_the_button_cance
         assert page.status_code == 200, page.text
         assert page.headers["content-type"].startswith("text/html")
         assert "Cancel my booking" in page.text and 'method="post"' in page.text
+        [target] = re.findall(r'<form method="post" action="([^"]+)"', page.text)
+        assert urljoin(link, target) == link.split("?")[0]  # the button posts to the link's path
         assert page.headers["x-frame-options"] == "DENY"
     assert state_of(linked.client, seat_id) == "confirmed"
 
