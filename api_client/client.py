@@ -376,6 +376,22 @@ class BookingClient:
         """One open class as the public list shows it (NotFoundError if it is not open)."""
         return self._unkeyed(tasks.GET_GROUP, {"booking_id": booking_id}).result()
 
+    def search_bookings(
+        self,
+        search: str | dict[str, str] | None = None,
+        *,
+        limit: int = 25,
+        page: int = 1,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> dict[str, Any]:
+        """The owner's list: bookings matching Timekit's `search` ("graph:group_owner;
+        state:tentative;calendar_id:..;customer.email:..;meta.<key>:<value>"), a page of
+        `limit` by creation, in Timekit's envelope (data, total, per_page, current_page,
+        last_page) plus the cursors `after`/`before` of the pages beside it."""
+        query = {"search": search, "limit": limit, "page": page, "after": after, "before": before}
+        return self._unkeyed(tasks.SEARCH_BOOKINGS, query).result()
+
     def ping(self) -> dict[str, Any]:
         """A no-op round trip through a worker."""
         return self.submit_ping().result()

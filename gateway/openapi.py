@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from api_client.contract import BookingBody, BookingResponse, GroupListResponse
 from api_client.contract.recurrence import GroupOwnerSeries
+from api_client.contract.responses import BookingPage
 
 from .bodies import (
     ACTION_OPTIONS,
@@ -42,6 +43,7 @@ _SCHEMAS: dict[str, Any] = {
     "SeriesCancelBody": SeriesCancelBody,
     "BookingResponse": BookingResponse,
     "GroupListResponse": GroupListResponse,
+    "BookingPage": BookingPage,
 }
 _HANDWRITTEN: dict[str, Any] = {
     "ActionBody": {

@@ -102,6 +102,31 @@ def bookings_router(
         )
         return JSONResponse(without_customers(result))
 
+    @router.get("/bookings", responses=doc.responses(ok=(200, "BookingPage")))
+    async def search_bookings(
+        request: Request,
+        search: str | None = Query(
+            default=None,
+            description="graph:..;state:..;calendar_id:..;customer.email:..;project.id:..;"
+            "resource.id:..;meta.<key>:<value>, all to match",
+        ),
+        limit: int = Query(default=25, description="bookings per page, at most 100"),
+        page: int = Query(default=1),
+        after: str | None = Query(default=None, description="next_page_url's cursor"),
+        before: str | None = Query(default=None, description="prev_page_url's cursor"),
+    ) -> JSONResponse:
+        """The owner's bookings matching `search`, by creation, in Timekit's pagination
+        envelope (data, total, per_page, current_page, last_page, next_page_url,
+        prev_page_url). Following the page URLs costs the same on any page."""
+        result = await call(
+            client.search_bookings, search, limit=limit, page=page, after=after, before=before
+        )
+        base = str(request.base_url).rstrip("/")
+        for name in ("next_page_url", "prev_page_url"):
+            if result.get(name):
+                result[name] = base + result[name]
+        return JSONResponse(result)
+
     @router.get(
         "/bookings/groups/{booking_id}",
         responses=doc.responses(404, ok=(200, "BookingResponse")),

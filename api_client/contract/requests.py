@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from .durations import parse_duration_s
-from .search import is_booking_key, is_group_key, parsed_search
+from .search import is_booking_key, is_group_key, parsed_search, read_cursor
 
 # Bounds that no studio reaches; past them a value is a mistake or an attack on memory.
 MAX_SEATS_LIMIT = 100_000
@@ -512,6 +512,13 @@ class BookingSearch(ContractModel):
     @classmethod
     def _search_terms(cls, value: Any) -> dict[str, str]:
         return parsed_search(value, is_booking_key)
+
+    @field_validator("after", "before")
+    @classmethod
+    def _a_cursor(cls, value: str | None) -> str | None:
+        if value is not None:
+            read_cursor(value)
+        return value
 
 
 class DeleteRequest(ContractModel):

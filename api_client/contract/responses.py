@@ -179,3 +179,15 @@ class BookingResponse(ResponseModel):
 
 class GroupListResponse(ResponseModel):
     data: list[Booking]
+
+
+class BookingPage(ResponseModel):
+    """A page of the owner's list, in Timekit's pagination envelope."""
+
+    data: list[Booking]
+    total: int
+    per_page: int
+    current_page: int
+    last_page: int
+    next_page_url: str | None
+    prev_page_url: str | None

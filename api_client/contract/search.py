@@ -3,8 +3,12 @@ accepts, and carried parsed (a dict) so the worker filters on exactly what the c
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
 
 # GET /bookings/groups: the keys booking.js and the SDK send.
 GROUP_SEARCH_KEYS = frozenset({"project.id", "resource.id", "calendar_id"})
@@ -53,3 +57,32 @@ def parsed_search(value: Any, accepts: Callable[[str], bool]) -> dict[str, str]:
             raise ValueError(f"{key!r} needs a value of 1 to {MAX_VALUE_LENGTH} characters")
         terms[key] = item
     return terms
+
+
+def page_cursor(created_at: datetime, booking_id: UUID) -> str:
+    """The opaque cursor of a row in the owner's list: where the page beside it starts."""
+    text = f"{created_at.isoformat()}|{booking_id}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """(created_at, id) of a cursor; ValueError if it is not one page_cursor wrote."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        moment, _, booking_id = text.partition("|")
+        created_at = datetime.fromisoformat(moment)
+        parsed = UUID(booking_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("not a page cursor of this list") from None
+    if created_at.tzinfo is None:
+        raise ValueError("not a page cursor of this list")
+    return created_at, parsed
+
+
+def page_url(search: dict[str, str], limit: int, page: int, **cursor: str) -> str:
+    """Timekit's next_page_url / prev_page_url, relative to the gateway: the same search and
+    limit, the page's number and the cursor that seeks to it."""
+    query: dict[str, Any] = {"limit": limit, "page": page, **cursor}
+    if search:
+        query = {"search": ";".join(f"{key}:{value}" for key, value in search.items()), **query}
+    return "/v2/bookings?" + urlencode(query)

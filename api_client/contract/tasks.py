@@ -16,6 +16,7 @@ from .requests import (
     ActionRequest,
     BookingBody,
     BookingQuery,
+    BookingSearch,
     BulkCreate,
     GroupQuery,
     GroupsQuery,
@@ -37,6 +38,7 @@ BULK_CREATE = "bookings.bulk_create"
 MOVE_BOOKING = "bookings.move_booking"
 SET_MAX_SEATS = "bookings.set_max_seats"
 GET_GROUP = "bookings.get_group"
+SEARCH_BOOKINGS = "bookings.search_bookings"
 
 QUEUE = "bookings"
 # The keyword a command's idempotency key travels under, beside its request.
@@ -85,5 +87,6 @@ TASKS: dict[str, TaskContract[Any]] = {
         TaskContract(GET_BOOKING, TypeAdapter(BookingQuery), keyed=False),
         TaskContract(LIST_GROUPS, TypeAdapter(GroupsQuery), keyed=False),
         TaskContract(GET_GROUP, TypeAdapter(GroupQuery), keyed=False),
+        TaskContract(SEARCH_BOOKINGS, TypeAdapter(BookingSearch), keyed=False),
     )
 }

@@ -125,3 +125,24 @@ def test_a_caller_without_a_key_is_401_before_its_zone_is_read(http: TestClient)
     )
 
     assert response.status_code == 401
+
+
+def test_the_owners_list_pages_with_absolute_urls_and_is_closed_to_widgets(
+    http: TestClient,
+) -> None:
+    calendar = f"cal-{datetime.now(UTC).timestamp()}"
+    for day in range(3):
+        body = class_body(in_days(730 + day))
+        body["event"]["calendar_id"] = calendar
+        assert http.post("/v2/bookings", json=body).status_code == 201
+
+    first = http.get("/v2/bookings", params={"search": f"calendar_id:{calendar}", "limit": 2})
+    second = http.get(first.json()["next_page_url"], headers=IN_NEW_YORK)
+    widget = http.get("/v2/bookings", headers={"Authorization": basic(WIDGET_KEY)})
+
+    assert first.status_code == 200, first.text
+    assert first.json()["next_page_url"].startswith("http://testserver/v2/bookings?")
+    assert (first.json()["total"], first.json()["last_page"]) == (3, 2)
+    assert len(second.json()["data"]) == 1 and second.json()["current_page"] == 2
+    assert second.json()["data"][0]["created_at"][-6:] in ("-05:00", "-04:00")
+    assert widget.status_code == 403

@@ -19,6 +19,7 @@ from .command import Command, EachAlone, Query
 from .groups import GET_GROUP, LIST_GROUPS
 from .moves import MOVE_BOOKING
 from .notifications import RETRY_NOTIFICATIONS
+from .owner_reads import SEARCH_BOOKINGS
 from .reads import GET_BOOKING
 from .series import CANCEL_SERIES, CREATE_SERIES
 
@@ -42,5 +43,6 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
         tasks.GET_BOOKING: always(GET_BOOKING),
         tasks.LIST_GROUPS: always(LIST_GROUPS),
         tasks.GET_GROUP: always(GET_GROUP),
+        tasks.SEARCH_BOOKINGS: always(SEARCH_BOOKINGS),
     }
 )

@@ -121,6 +121,14 @@ bookings = Table(
     Index("ix_bookings_graph_state_starts_at", "graph", "state", "starts_at"),
     Index("ix_bookings_graph_state_ends_at", "graph", "state", "ends_at"),
     Index("ix_bookings_series_id_starts_at", "series_id", "starts_at"),
+    # The owner's list, by (created_at, id) within each search column (migration 0006; on
+    # PostgreSQL also a GIN index on meta::jsonb, which only the migration creates).
+    Index("ix_bookings_created_at_id", "created_at", "id"),
+    Index("ix_bookings_graph_state_created_at_id", "graph", "state", "created_at", "id"),
+    Index("ix_bookings_calendar_id_created_at_id", "calendar_id", "created_at", "id"),
+    Index("ix_bookings_customer_email_created_at_id", "customer_email", "created_at", "id"),
+    Index("ix_bookings_resource_id_created_at_id", "resource_id", "created_at", "id"),
+    Index("ix_bookings_project_id_created_at_id", "project_id", "created_at", "id"),
 )
 
 booking_logs = Table(
