@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from celery import Celery
+from celery import Celery, states
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import AsyncResult
 from pydantic import TypeAdapter
@@ -132,6 +132,15 @@ class BookingClient:
             broker_transport_options=options,
             result_backend_transport_options=options,
         )
+
+    def is_answer(self, stored: bytes) -> bool:
+        """Whether a value stored (or published) at a result key is the command's answer.
+
+        A task that retries (a busy class) marks its key RETRY first: that is no answer yet,
+        and whoever waits on the key keeps waiting for the one that follows.
+        """
+        meta = self._app.backend.decode_result(stored)
+        return meta.get("status") in states.READY_STATES
 
     @property
     def result_key_prefix(self) -> str:

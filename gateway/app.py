@@ -36,7 +36,10 @@ def create_app(
         redis_master_name=settings.redis_master_name,
     )
     watcher = ResultWatcher(
-        settings.redis_url, booking_client.result_key_prefix, settings.redis_master_name
+        settings.redis_url,
+        booking_client.result_key_prefix,
+        settings.redis_master_name,
+        is_answer=booking_client.is_answer,
     )
     retry_keys = RetryKeys(settings.redis_url, settings.redis_master_name)
     widget = WidgetBookings(booking_client, watcher, settings.widget_wait_s, retry_keys)

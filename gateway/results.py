@@ -9,7 +9,8 @@ Redis. A request also reads its key every CHECK_S, so a result published while t
 was down is still found.
 
 Every gateway process receives every result published in its Redis database; the results of
-other clients are dropped after UNCLAIMED_KEEP_S.
+other clients are dropped after UNCLAIMED_KEEP_S. A value that is no answer yet (`is_answer`
+says no: Celery marks a retrying task's key RETRY) is neither handed over nor kept.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 from redis.exceptions import RedisError
 
@@ -37,7 +39,11 @@ class ResultWatcher:
     """Awaits result keys: `await watcher.wait(key, timeout_s)` gives the stored bytes or None."""
 
     def __init__(
-        self, redis_url: str, key_prefix: str, master_name: str = DEFAULT_MASTER_NAME
+        self,
+        redis_url: str,
+        key_prefix: str,
+        master_name: str = DEFAULT_MASTER_NAME,
+        is_answer: Callable[[bytes], bool] = lambda _stored: True,
     ) -> None:
         # Through Sentinel (redis.asyncio.sentinel), the subscription's reconnect after a
         # failover asks the sentinels for the new master and subscribes there again.
@@ -48,6 +54,7 @@ class ResultWatcher:
         # Results nobody waited for yet: key -> (arrival, result), oldest first.
         self._unclaimed: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._listener: asyncio.Task[None] | None = None
+        self._is_answer = is_answer
 
     async def start(self) -> None:
         await self._pubsub.psubscribe(self._pattern)
@@ -94,7 +101,7 @@ class ResultWatcher:
         except RedisError as error:
             log.warning("reading result %s failed (%s); checking again", key, error)
             return None
-        return stored if isinstance(stored, bytes) else None
+        return stored if isinstance(stored, bytes) and self._is_answer(stored) else None
 
     async def _listen(self) -> None:
         """Hand each published result to the request waiting for it, or keep it a while."""
@@ -114,6 +121,8 @@ class ResultWatcher:
             )
 
     def _arrived(self, key: str, result: bytes) -> None:
+        if not self._is_answer(result):
+            return  # a retry's mark: the answer follows on the same channel
         waiting = self._waiting.get(key)
         if waiting is not None:
             if not waiting.done():

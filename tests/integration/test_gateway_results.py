@@ -94,3 +94,32 @@ def test_results_survive_a_redis_restart_of_the_subscription(redis_server: Redis
         return await watcher.wait(f"{PREFIX}after", 5.0)
 
     assert asyncio.run(watching(redis_server, scenario)) == b"answer"
+
+
+def test_a_retrys_mark_is_no_answer_and_the_answer_that_follows_is(
+    redis_server: RedisServer,
+) -> None:
+    # A task that found its class busy marks its key RETRY (stored and published), then answers.
+    def is_answer(stored: bytes) -> bool:
+        return not stored.startswith(b"RETRY")
+
+    async def scenario(watcher: ResultWatcher) -> bytes | None:
+        key = f"{PREFIX}retried"
+        waiting = asyncio.create_task(watcher.wait(key, 10.0))
+        publish(redis_server, key, b"RETRY mark")
+        # Its mark is stored and published and read back at least once before the answer.
+        await asyncio.sleep(0)
+        assert await watcher.stored(key) is None
+        assert not waiting.done()
+        publish(redis_server, key, b"the answer")
+        return await waiting
+
+    async def watching_answers(server: RedisServer) -> bytes | None:
+        watcher = ResultWatcher(server.url(0), PREFIX, is_answer=is_answer)
+        await watcher.start()
+        try:
+            return await scenario(watcher)
+        finally:
+            await watcher.close()
+
+    assert asyncio.run(watching_answers(redis_server)) == b"the answer"
