@@ -239,6 +239,16 @@ class BookingClient:
         request = {"booking_id": booking_id, "owner_booking_id": to_class_id, "message": message}
         return self._submit(tasks.MOVE_BOOKING, request, idempotency_key)
 
+    def delete_booking(self, booking_id: str, idempotency_key: str | None = None) -> dict[str, Any]:
+        """Delete a booking in a final state, with its logs and notifications: a seat booking
+        alone (its class's seats are unchanged), a class with all its seat bookings, which must
+        all be final too (409 otherwise). The answer names every booking deleted."""
+        return self.submit_delete(booking_id, idempotency_key).result()
+
+    def submit_delete(self, booking_id: str, idempotency_key: str | None = None) -> PendingResult:
+        """Enqueue delete_booking and return a handle at once."""
+        return self._submit(tasks.DELETE_BOOKING, {"booking_id": booking_id}, idempotency_key)
+
     def retry_notifications(self, booking_id: str | None = None) -> dict[str, Any]:
         """Send failed notifications (of one booking, or all) again, with a fresh budget."""
         return self._unkeyed(tasks.RETRY_NOTIFICATIONS, {"booking_id": booking_id}).result()

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 
 from api_client.contract import BookingBody, BookingResponse, GroupListResponse
 from api_client.contract.recurrence import GroupOwnerSeries
-from api_client.contract.responses import BookingPage
+from api_client.contract.responses import BookingPage, DeletedResponse
 
 from .bodies import (
     ACTION_OPTIONS,
@@ -44,6 +44,7 @@ _SCHEMAS: dict[str, Any] = {
     "BookingResponse": BookingResponse,
     "GroupListResponse": GroupListResponse,
     "BookingPage": BookingPage,
+    "DeletedResponse": DeletedResponse,
 }
 _HANDWRITTEN: dict[str, Any] = {
     "ActionBody": {

@@ -195,6 +195,18 @@ def bookings_router(
         notifications, waitlist (a class's waiting and offered bookings)."""
         return JSONResponse(await call(client.get_booking, booking_id, include))
 
+    @router.delete(
+        "/bookings/{booking_id}",
+        responses={**doc.responses(404, 409, ok=(200, "DeletedResponse")), **doc.pending()},
+    )
+    async def delete_booking(
+        booking_id: str, idempotency_key: str | None = IdempotencyKey
+    ) -> JSONResponse:
+        """Delete a booking in a final state with its logs and notifications: a seat booking
+        alone, or a class with its seat bookings, all final (409 otherwise)."""
+        handle = await call(client.submit_delete, booking_id, idempotency_key)
+        return await answer(handle, watcher, wait_s, 200)
+
     @router.put(
         "/bookings/{booking_id}/{action}",
         openapi_extra=doc.json_body("ActionBody", required=False),

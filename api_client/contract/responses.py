@@ -181,6 +181,20 @@ class GroupListResponse(ResponseModel):
     data: list[Booking]
 
 
+class Deleted(ResponseModel):
+    id: UUID
+    graph: Literal["group_owner", "group_customer"]
+    state: str
+    deleted: Literal[True]
+    deleted_booking_ids: list[UUID]  # a class's seat bookings, then the class
+
+
+class DeletedResponse(ResponseModel):
+    """What DELETE /bookings/{id} answers: the booking, in the final state it was deleted in."""
+
+    data: Deleted
+
+
 class BookingPage(ResponseModel):
     """A page of the owner's list, in Timekit's pagination envelope."""
 

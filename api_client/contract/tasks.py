@@ -18,6 +18,7 @@ from .requests import (
     BookingQuery,
     BookingSearch,
     BulkCreate,
+    DeleteRequest,
     GroupQuery,
     GroupsQuery,
     MoveRequest,
@@ -39,6 +40,7 @@ MOVE_BOOKING = "bookings.move_booking"
 SET_MAX_SEATS = "bookings.set_max_seats"
 GET_GROUP = "bookings.get_group"
 SEARCH_BOOKINGS = "bookings.search_bookings"
+DELETE_BOOKING = "bookings.delete_booking"
 
 QUEUE = "bookings"
 # The keyword a command's idempotency key travels under, beside its request.
@@ -83,6 +85,7 @@ TASKS: dict[str, TaskContract[Any]] = {
         TaskContract(BULK_CREATE, TypeAdapter(BulkCreate), keyed=True),
         TaskContract(MOVE_BOOKING, TypeAdapter(MoveRequest), keyed=True),
         TaskContract(SET_MAX_SEATS, TypeAdapter(SetMaxSeatsRequest), keyed=True),
+        TaskContract(DELETE_BOOKING, TypeAdapter(DeleteRequest), keyed=True),
         TaskContract(RETRY_NOTIFICATIONS, TypeAdapter(NotificationsRetry), keyed=False),
         TaskContract(GET_BOOKING, TypeAdapter(BookingQuery), keyed=False),
         TaskContract(LIST_GROUPS, TypeAdapter(GroupsQuery), keyed=False),

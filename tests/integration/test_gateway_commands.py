@@ -103,3 +103,44 @@ def test_a_series_is_created_listed_and_cancelled_from_a_date(http: TestClient) 
 def test_a_recurring_body_without_a_rule_is_refused(http: TestClient) -> None:
     response = send(http, "POST", "/v2/bookings/recurring", {**class_body(), "recurrence": {}})
     assert response.status_code == 422 and response.json()["errors"]
+
+
+def test_delete_removes_a_cancelled_class_with_its_seats_and_a_replay_answers_the_same(
+    http: TestClient,
+) -> None:
+    klass = send(http, "POST", "/v2/bookings", class_body(in_days(48))).json()["data"]
+    seat = send(http, "POST", "/v2/bookings", seat_body(klass["id"])).json()["data"]
+    assert send(http, "PUT", f"/v2/bookings/{klass['id']}/cancel", {}).status_code == 200
+    keyed = {"Idempotency-Key": f"delete-{klass['id']}"}
+
+    deleted = http.delete(f"/v2/bookings/{klass['id']}", headers=keyed)
+    replayed = http.delete(f"/v2/bookings/{klass['id']}", headers=keyed)
+
+    assert deleted.status_code == 200
+    assert deleted.json()["data"]["deleted_booking_ids"] == [seat["id"], klass["id"]]
+    assert (replayed.status_code, replayed.json()) == (200, deleted.json())
+    for booking_id in (klass["id"], seat["id"]):
+        assert http.get(f"/v2/bookings/{booking_id}").status_code == 404
+    assert http.delete(f"/v2/bookings/{klass['id']}").status_code == 404
+
+
+def test_delete_refuses_a_booking_not_final_with_409_and_an_unknown_id_with_404(
+    http: TestClient,
+) -> None:
+    klass = send(http, "POST", "/v2/bookings", class_body(in_days(49))).json()["data"]
+    seat = send(http, "POST", "/v2/bookings", seat_body(klass["id"])).json()["data"]
+
+    for booking_id in (klass["id"], seat["id"]):
+        refused = http.delete(f"/v2/bookings/{booking_id}")
+        assert refused.status_code == 409
+        assert "not final" in refused.json()["error"]
+    assert http.delete("/v2/bookings/5b9ad3a4-7a4c-4b51-8a34-0d3e1d4a1c55").status_code == 404
+    assert http.get(f"/v2/bookings/{seat['id']}").json()["data"]["state"] == "confirmed"
+
+
+def test_the_openapi_document_describes_delete(http: TestClient) -> None:
+    operation = http.get("/v2/openapi.json").json()["paths"]["/v2/bookings/{booking_id}"]["delete"]
+
+    assert {"200", "202", "403", "404", "409"} <= set(operation["responses"])
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/DeletedResponse"}

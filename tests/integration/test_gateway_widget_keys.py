@@ -141,7 +141,8 @@ def test_a_widget_key_is_refused_on_every_operation_but_listing_and_booking_seat
     table = operations(unserved)
     assert {(method, template) for method, template, _ in table} >= WIDGET_OPERATIONS
     refused = [row for row in table if (row[0], row[1]) not in WIDGET_OPERATIONS]
-    assert len(refused) >= 13  # 6 operations, the action one once per action
+    assert len(refused) >= 14  # 7 operations, the action one once per action
+    assert ("delete", "/v2/bookings/{booking_id}") in {(row[0], row[1]) for row in refused}
 
     # The same body everywhere: a refusal must not depend on what the body holds.
     body = {"bookings": [class_body()]}

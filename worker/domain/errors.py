@@ -17,6 +17,7 @@ DomainError                   a command refused; `.transient`: may pass if sent 
 ├── CapacityBelowTakenError   max_seats lowered below the seats taken and offered
 ├── NoBookableClassError      a term booking found no class of its series open now
 ├── ClassNotOverError         a class completed by hand before it has ended
+├── NotFinalError             a booking deleted before it (or a seat in its class) is final
 ├── ChangedConcurrentlyError  the row changed between the decision and the write
 ├── ItemRefusedError          one item of an all-or-nothing bulk refused; `.index`, `.cause`
 └── ClassBusyError            the class stayed locked by other workers (transient)
@@ -109,6 +110,10 @@ class NoBookableClassError(DomainError):
 
 class ClassNotOverError(DomainError):
     """A class cannot be completed before its end."""
+
+
+class NotFinalError(DomainError):
+    """A booking may be deleted only in a final state, a class only with all its seats final."""
 
 
 class ChangedConcurrentlyError(DomainError):

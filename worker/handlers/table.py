@@ -16,6 +16,7 @@ from .actions import APPLY_ACTION
 from .bulk import command_for, command_for_bulk
 from .capacity import SET_MAX_SEATS
 from .command import Command, EachAlone, Query
+from .deletion import DELETE_BOOKING
 from .groups import GET_GROUP, LIST_GROUPS
 from .moves import MOVE_BOOKING
 from .notifications import RETRY_NOTIFICATIONS
@@ -39,6 +40,7 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
         tasks.BULK_CREATE: command_for_bulk,  # all or nothing, or each item alone
         tasks.MOVE_BOOKING: always(MOVE_BOOKING),
         tasks.SET_MAX_SEATS: always(SET_MAX_SEATS),
+        tasks.DELETE_BOOKING: always(DELETE_BOOKING),
         tasks.RETRY_NOTIFICATIONS: always(RETRY_NOTIFICATIONS),
         tasks.GET_BOOKING: always(GET_BOOKING),
         tasks.LIST_GROUPS: always(LIST_GROUPS),
