@@ -84,7 +84,13 @@ def _import(client: BookingClient, bodies: list[Body], key: str | None, output: 
 
 
 def list_groups(client: BookingClient, args: argparse.Namespace, output: Output) -> int:
-    response = client.list_groups(start=args.start, end=args.end, series_id=args.series)
+    response = client.list_groups(
+        start=args.start,
+        end=args.end,
+        series_id=args.series,
+        search=args.search,
+        available=args.available,
+    )
     output.response(response, groups_table)
     return EXIT_OK
 
@@ -214,6 +220,14 @@ def _add_list(commands: Subcommands, shared: argparse.ArgumentParser) -> None:
     listing.add_argument("--start", metavar="ISO", help="classes ending after this moment")
     listing.add_argument("--end", metavar="ISO", help="classes starting before this moment")
     listing.add_argument("--series", metavar="ID", help="only the classes of this series")
+    listing.add_argument(
+        "--search",
+        metavar="TERMS",
+        help="Timekit's search: project.id:<id>;resource.id:<id>;calendar_id:<id>",
+    )
+    listing.add_argument(
+        "--available", action="store_true", help="only classes with a seat free (not full ones)"
+    )
 
 
 def _add_show(commands: Subcommands, shared: argparse.ArgumentParser) -> None:

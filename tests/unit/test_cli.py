@@ -112,7 +112,7 @@ class FakeClient(BookingClient):
         search: str | dict[str, str] | None = None,
         available: bool = False,
     ) -> dict[str, Any]:
-        self.calls.append(("list_groups", start, end, series_id))
+        self.calls.append(("list_groups", start, end, series_id, search, available))
         return {"data": [booking for booking in self.bookings.values()]}
 
     def get_booking(self, booking_id: str, include: Iterable[str] | str = ()) -> dict[str, Any]:
@@ -343,7 +343,32 @@ def test_list_passes_the_range_and_the_series_to_the_client(
 ) -> None:
     run("list", "--start", "2030-09-01T00:00:00Z", "--end", "2030-10-01T00:00:00Z", "--series", "s")
 
-    assert ("list_groups", "2030-09-01T00:00:00Z", "2030-10-01T00:00:00Z", "s") in fake.calls
+    assert (
+        "list_groups",
+        "2030-09-01T00:00:00Z",
+        "2030-10-01T00:00:00Z",
+        "s",
+        None,
+        False,
+    ) in fake.calls
+
+
+def test_list_passes_the_search_terms_and_only_available_classes_to_the_client(
+    run: Callable[..., int], fake: FakeClient
+) -> None:
+    run("list", "--search", "project.id:studio-1;resource.id:doc", "--available")
+
+    assert ("list_groups", None, None, None, "project.id:studio-1;resource.id:doc", True) in (
+        fake.calls
+    )
+
+
+def test_list_without_available_asks_for_full_classes_too(
+    run: Callable[..., int], fake: FakeClient
+) -> None:
+    run("list", "--search", "calendar_id:replace-with-id")
+
+    assert ("list_groups", None, None, None, "calendar_id:replace-with-id", False) in fake.calls
 
 
 def test_list_says_so_when_no_class_is_open(

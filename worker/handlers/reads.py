@@ -1,4 +1,4 @@
-"""Queries: one booking with its includes; the public list of open classes."""
+"""Queries: one booking with its includes (the public list is in groups.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, RowMapping
 
-from api_client.contract.requests import BookingQuery, GroupsQuery
+from api_client.contract.requests import BookingQuery
 
 from ..customer_links import CustomerLinks
 from ..domain.errors import NotFoundError
 from ..domain.graphs import GROUP_OWNER, State
-from ..presenter import booking_data, public_class_data
+from ..presenter import booking_data
 from ..storage import line_queries, queries
 from ..storage.outbox_queries import read_notifications
 from .command import Query, Result
@@ -76,10 +76,4 @@ def waitlist_of(conn: Connection, class_id: Any) -> list[dict[str, Any]]:
     return entries
 
 
-def list_groups(conn: Connection, query: GroupsQuery) -> Result:
-    rows = queries.read_open_classes(conn, query.start, query.end, query.series_id)
-    return {"data": [public_class_data(row) for row in rows]}
-
-
 GET_BOOKING = Query(get_booking, read_linked=get_booking)
-LIST_GROUPS = Query(list_groups)

@@ -100,25 +100,6 @@ def insert_bookings(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(_INSERT_BOOKING, list(rows))
 
 
-def read_open_classes(
-    conn: Connection,
-    start: datetime | None,
-    end: datetime | None,
-    series_id: UUID | None = None,
-) -> Sequence[RowMapping]:
-    """Tentative classes overlapping [start, end) (of one series, if given), by start time."""
-    query = select(bookings).where(
-        bookings.c.graph == GROUP_OWNER, bookings.c.state == State.TENTATIVE
-    )
-    if series_id is not None:
-        query = query.where(bookings.c.series_id == series_id)
-    if start is not None:
-        query = query.where(bookings.c.ends_at > start)
-    if end is not None:
-        query = query.where(bookings.c.starts_at < end)
-    return conn.execute(query.order_by(bookings.c.starts_at, bookings.c.id)).mappings().all()
-
-
 def move_state(
     conn: Connection, booking_id: UUID, *, from_state: str, to_state: str, now: datetime
 ) -> bool:
