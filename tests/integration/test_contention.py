@@ -7,17 +7,14 @@ for truth, and with both off the same storm oversells, which proves the test can
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from api_client import BookingClient, ConflictError
 from harness.bodies import class_body, seat_body
-from harness.databases import fresh_database
-from harness.redis_databases import redis_url
-from harness.workers import Deployment, running_workers
+from harness.workers import Deployment
+from tests.support.deployments import two_workers
 from tests.support.invariants import SeatAccount, seat_accounts
 
 pytestmark = pytest.mark.integration
@@ -26,25 +23,6 @@ REQUESTS = 240
 MAX_SEATS = 20
 LOCK_OFF = {"BOOKINGS_DRILL_LOCK_OFF": "true"}
 BOTH_OFF = {**LOCK_OFF, "BOOKINGS_DRILL_SEAT_GUARD_OFF": "true"}
-
-
-@contextmanager
-def two_workers(
-    backend: str, workdir: Path, redis_user: str, settings: dict[str, str]
-) -> Iterator[Deployment]:
-    """Two worker instances (as on two machines) of two processes each, sharing one database."""
-    with (
-        fresh_database(backend, workdir) as database_url,
-        running_workers(
-            redis_url(redis_user),
-            database_url,
-            workdir,
-            workers=2,
-            concurrency=2,
-            settings=settings,
-        ) as deployment,
-    ):
-        yield deployment
 
 
 def storm_one_class(client: BookingClient, requests: int = REQUESTS) -> tuple[str, list[int], int]:

@@ -5,14 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import signal
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +20,7 @@ from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from harness.bodies import class_body, in_days, seat_body
 from harness.workers import Deployment
+from tests.support.pausing import workers_paused
 
 pytestmark = pytest.mark.integration
 
@@ -152,47 +149,6 @@ def test_requests_without_an_accepted_key_get_401(
 def test_a_key_configured_as_its_digest_is_accepted(http: TestClient) -> None:
     response = http.get("/v2/bookings/groups", headers={"Authorization": basic(SECOND_KEY)})
     assert response.status_code == 200, response.text
-
-
-@contextmanager
-def workers_paused(deployment: Deployment) -> Iterator[None]:
-    """Inside, no task of `deployment` runs: its worker processes are stopped (SIGSTOP).
-
-    A gateway answers 202 only when the result is not stored yet, so a test of the 202 must not
-    let a worker answer before the gateway does, however slow the test's own threads are. The
-    main processes are stopped first, so that none fetches a task or starts a pool process.
-    """
-    stopped: list[int] = []
-    try:
-        stop(stopped, [process.pid for process in deployment.processes])
-        stop(stopped, deployment.worker_pids())
-        yield
-    finally:
-        for pid in reversed(stopped):
-            os.kill(pid, signal.SIGCONT)
-
-
-def stop(stopped: list[int], pids: list[int]) -> None:
-    """SIGSTOP `pids`, noting each in `stopped`, and return once all of them have stopped."""
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
-        stopped.append(pid)
-    for pid in pids:
-        wait_until_stopped(pid)
-
-
-def wait_until_stopped(pid: int, timeout_s: float = 10) -> None:
-    """Return once every thread of `pid` is in the stopped state (SIGSTOP is asynchronous)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        states = [
-            stat.read_text().rpartition(")")[2].split()[0]
-            for stat in Path(f"/proc/{pid}/task").glob("*/stat")
-        ]
-        if states and all(state in ("T", "t") for state in states):
-            return
-        time.sleep(0.01)
-    raise AssertionError(f"worker process {pid} did not stop within {timeout_s} s")
 
 
 def submitted_as_job(http: TestClient, method: str, path: str, body: Any) -> httpx.Response:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -24,9 +23,8 @@ from sqlalchemy import Connection, create_engine, select
 
 from api_client import BookingClient, BookingError, ConflictError, PendingResult
 from harness.bodies import class_body, seat_body
-from harness.databases import fresh_database
-from harness.redis_databases import redis_url
-from harness.workers import Deployment, running_workers
+from harness.workers import Deployment
+from tests.support.deployments import two_workers
 from tests.support.invariants import LineAccount, line_accounts
 from tests.support.line_history import ClassModel, replay_class
 from worker.storage.tables import booking_logs, bookings
@@ -44,25 +42,6 @@ BOTH_OFF = {**LOCK_OFF, "BOOKINGS_DRILL_SEAT_GUARD_OFF": "true"}
 # needs two commands to overlap: each of the 24 storms tried while writing this test broke
 # them on its own; the others are a margin, so that the control never passes by luck.
 CONTROL_STORMS = 5
-
-
-@contextmanager
-def two_workers(
-    backend: str, workdir: Path, redis_user: str, settings: dict[str, str]
-) -> Iterator[Deployment]:
-    """Two worker instances (as on two machines) of two processes each, sharing one database."""
-    with (
-        fresh_database(backend, workdir) as database_url,
-        running_workers(
-            redis_url(redis_user),
-            database_url,
-            workdir,
-            workers=2,
-            concurrency=2,
-            settings=settings,
-        ) as deployment,
-    ):
-        yield deployment
 
 
 @dataclass(frozen=True)

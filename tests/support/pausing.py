@@ -17,7 +17,7 @@ def workers_paused(deployment: Deployment) -> Iterator[None]:
     """Inside, no task of `deployment` runs; its processes continue on the way out.
 
     The main processes are stopped first, so that none fetches a task or starts a pool process
-    while the pool is being stopped. (The same as tests/integration/test_gateway.py's.)
+    while the pool is being stopped.
     """
     stopped: list[int] = []
     try:
