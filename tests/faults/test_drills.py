@@ -15,7 +15,9 @@ pytestmark = pytest.mark.integration
 def drilled(name: str, tmp_path: Path) -> DrillReport:
     report = run_drill(DRILLS[name], SHORT, workdir=tmp_path)
     assert report.findings.problems == [], "\n".join(report.notes + report.findings.problems)
-    assert report.findings.commands > 100 and report.findings.succeeded > 0
+    # The load runs for a fixed time, so how many commands it sends depends on the machine
+    # (82 on a busy one, thousands on a quiet one): that some were made is what counts here.
+    assert report.findings.succeeded > 0, report.findings
     assert report.faults > 0, f"{name} injected no fault"
     return report
 
