@@ -16,6 +16,8 @@ from harness.redis_databases import redis_url
 from harness.workers import Deployment, running_workers
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
     from worker.handlers import HandlerDeps
 
 BACKENDS = os.environ.get("BOOKINGS_TEST_BACKENDS", "postgresql,sqlite").split(",")
@@ -39,6 +41,16 @@ def deployment(backend: str, workdir: Path) -> Iterator[Deployment]:
         running_workers(redis_url(f"deployment-{backend}"), database_url, workdir) as running,
     ):
         yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, launched for the module whose tests ask for it (a second or
+    so) and closed after it, rather than kept open through every later module of the session."""
+    from harness.browsers import headless_chromium
+
+    with headless_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

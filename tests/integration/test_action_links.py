@@ -2,7 +2,8 @@
 
 The links come from the worker (include=customer_action_links and the e-mails it sends), and
 the gateway serves them with no API key: a GET shows a page and changes nothing, its button's
-POST acts, and a tampered or expired link is 403 and changes nothing.
+POST acts, and a tampered or expired link is 403 and changes nothing. Over httpx, and once in
+headless Chromium: the page, its button, the back button and a reload, as a customer meets them.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, expect
 
 from api_client import BookingClient
 from api_client.action_links import action_link
+from gateway.action_links import INVALID
 from harness.bodies import class_body, seat_body
+from harness.browsers import visiting
 from harness.databases import fresh_database
 from harness.gateways import running_gateway
 from harness.receivers import Mailbox, smtp_server
@@ -31,6 +35,8 @@ pytestmark = pytest.mark.integration
 
 SECRET = "action-link-secret-for-the-tests-0123456789"
 API_KEY = "live_api_key_action_links"
+# Where the customer reading the e-mail is; the pages show no times.
+CUSTOMER_ZONE = "Europe/London"
 
 
 @dataclass
@@ -251,3 +257,63 @@ def test_without_a_secret_and_public_url_the_include_answers_no_links(
     seat_id = client.create_booking(seat_body(class_id))["data"]["id"]
 
     assert links_of(client, seat_id) == {}
+
+
+# The pages are the gateway's and the same on either database: the browser visits them once,
+# on SQLite (the module's other tests run on every backend).
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_in_a_browser_the_link_cancels_after_the_button_and_a_tampered_one_is_refused(
+    linked: Linked, browser: Browser
+) -> None:
+    class_id = a_class(linked.client)
+    seat_id = linked.client.create_booking(seat_body(class_id))["data"]["id"]
+    other_id = linked.client.create_booking(seat_body(class_id, name="Biff"))["data"]["id"]
+    link = links_of(linked.client, seat_id)["cancel_by_customer"]
+
+    # When the customer opens the link from the e-mail
+    with visiting(browser, link, CUSTOMER_ZONE) as visit:
+        page = visit.page
+        # Then the page asks, and the booking is as it was
+        expect(page.locator("h1"), visit.report()).to_have_text("Cancel your booking?")
+        button = page.get_by_role("button", name="Cancel my booking")
+        expect(button).to_be_visible()
+        assert state_of(linked.client, seat_id) == "confirmed"
+
+        # When the customer presses the button
+        with page.expect_response(lambda response: response.request.method == "POST") as posted:
+            button.click()
+        # Then the page shows the outcome, and the booking is cancelled by its customer
+        assert posted.value.status == 200
+        expect(page.locator("main p"), visit.report()).to_have_text("Your booking is cancelled.")
+        assert state_of(linked.client, seat_id) == "cancelled_by_customer"
+
+        # When the customer goes back and presses again, then reloads the outcome (the browser
+        # sends the form again): the same outcome, and the booking was cancelled once
+        page.go_back()
+        page.get_by_role("button", name="Cancel my booking").click()
+        expect(page.locator("main p")).to_have_text("Your booking is cancelled.")
+        with page.expect_response(lambda response: response.request.method == "POST") as again:
+            page.reload()
+        assert again.value.status == 200
+        expect(page.locator("main p")).to_have_text("Your booking is cancelled.")
+    logs = linked.client.get_booking(seat_id, include=["logs"])["data"]["logs"]
+    assert [entry["action"] for entry in logs].count("cancel_by_customer") == 1
+
+    # When someone opens Biff's link with its signature changed
+    other_link = links_of(linked.client, other_id)["cancel_by_customer"]
+    with visiting(browser, tampered(other_link), CUSTOMER_ZONE) as visit:
+        # Then the browser shows the refusal and no button
+        expect(visit.page.locator("main p"), visit.report()).to_have_text(INVALID)
+        expect(visit.page.get_by_role("button")).to_have_count(0)
+    # And when the genuine page's form is made to send a changed signature, the same refusal
+    with visiting(browser, other_link, CUSTOMER_ZONE) as visit:
+        page = visit.page
+        field = page.locator("input[name=signature]")
+        field.evaluate(
+            "(input, value) => { input.value = value; }", signature_of(tampered(other_link))
+        )
+        with page.expect_response(lambda response: response.request.method == "POST") as refused:
+            page.get_by_role("button", name="Cancel my booking").click()
+        assert refused.value.status == 403
+        expect(page.locator("main p"), visit.report()).to_have_text(INVALID)
+    assert state_of(linked.client, other_id) == "confirmed"

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from harness.bodies import class_body
-from harness.browsers import headless_chromium, visiting
+from harness.browsers import visiting
 from harness.databases import fresh_database
 from harness.gateways import GatewayServer, running_gateway
 from harness.redis_databases import redis_url
@@ -81,12 +81,6 @@ def studio(workdir: Path) -> Iterator[Deployment]:
 def site() -> Iterator[StaticSite]:
     with serving_site({"/build/": BOOKING_JS_BUILD}) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with headless_chromium() as chromium:
-        yield chromium
 
 
 @contextmanager
