@@ -7,6 +7,7 @@ is; the visitor's browser is in New York while the gateway and worker keep UTC.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,12 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from harness.bodies import class_body
 from harness.browsers import visiting
 from harness.databases import fresh_database
 from harness.gateways import GatewayServer, running_gateway
+from harness.processes import REPO_ROOT
 from harness.redis_databases import redis_url
 from harness.static_site import BOOKING_JS_BUILD, StaticSite, serving_site
 from harness.workers import Deployment, running_workers
@@ -33,6 +35,9 @@ VISITOR_ZONE = "America/New_York"
 STUDIO = "Doc Brown's Yoga Studio"
 # Every wait below is for something the page shows; this bounds each one.
 SHOWN_WITHIN_MS = 15_000
+# The README's picture of the widget; remade when this variable is 1 (see keep_screenshot).
+README_SCREENSHOT = REPO_ROOT / "docs" / "booking-widget.png"
+UPDATE_SCREENSHOTS = "BOOKINGS_UPDATE_SCREENSHOTS"
 
 
 def in_new_york(days_ahead: int, clock: time) -> datetime:
@@ -113,6 +118,17 @@ def owners_view(studio: Deployment, booking_id: str) -> dict[str, Any]:
     return dict(shown["data"])
 
 
+def keep_screenshot(page: Page, tmp_path: Path) -> None:
+    """The widget as the visitor sees it, in `tmp_path` and, with BOOKINGS_UPDATE_SCREENSHOTS=1,
+    as the README's picture. Taken once the classes are shown; booking.js's fades (CSS
+    transitions) are finished at once and its spinner stopped, and Playwright waits for the
+    page's fonts, so the picture does not depend on when it is taken."""
+    widget = page.locator("#bookingjs")
+    shot = widget.screenshot(path=tmp_path / README_SCREENSHOT.name, animations="disabled")
+    if os.environ.get(UPDATE_SCREENSHOTS) == "1":
+        README_SCREENSHOT.write_bytes(shot)
+
+
 def test_a_visitor_in_new_york_books_a_seat_from_the_studios_page(
     studio: Deployment, site: StaticSite, browser: Browser, tmp_path: Path
 ) -> None:
@@ -132,6 +148,7 @@ def test_a_visitor_in_new_york_books_a_seat_from_the_studios_page(
             expect(morning, visit.report()).to_be_visible(timeout=SHOWN_WITHIN_MS)
             expect(morning.locator(".fc-event-time")).to_have_text("09:00 - 10:00")
             expect(evening.locator(".fc-event-time")).to_have_text("18:30 - 19:30")
+            keep_screenshot(page, tmp_path)
 
             # When the visitor picks the morning class, gives name and e-mail and books
             morning.click()
