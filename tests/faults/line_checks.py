@@ -20,6 +20,8 @@ from worker.domain.waitlist import AUTOMATIC
 from worker.handlers.allocation import snapshot_of
 from worker.storage.tables import bookings
 
+from .timekit_checks import deleted_ids
+
 if TYPE_CHECKING:
     from .checks import Findings
     from .load import Told
@@ -147,9 +149,14 @@ def check_line_outcomes(
     journal: Iterable[Told], logs: Mapping[Any, Sequence[Logged]], findings: Findings
 ) -> None:
     """An offer answered, a move or a capacity change a caller was told was made is in the
-    logs, once; none is in the logs that no caller was told was made."""
+    logs, once (unless its booking was deleted since, logs and all); none is in the logs that
+    no caller was told was made."""
+    journal = list(journal)
+    gone = deleted_ids(journal)
     told: Counter[tuple[str, ...]] = Counter()
     for command in journal:
+        if command.target in gone:
+            continue
         if command.status == 200 and command.op in ("accept_offer", "decline_offer"):
             told[(command.op, str(command.target))] += 1
         elif command.status == 200 and command.op == "move":

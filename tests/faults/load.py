@@ -24,6 +24,7 @@ from api_client import BookingClient, BookingError, BusyError, PendingResult, Re
 from harness.bodies import class_body, seat_body, series_body
 
 from .line_load import LineCommands, waitlist_settings
+from .timekit_load import TimekitCommands
 
 ATTEMPT_TIMEOUT_S = 20.0
 RESEND_PAUSE_S = 0.5
@@ -46,7 +47,14 @@ WEIGHTS: dict[str, int] = {
     "decline_offer": 1,
     "move": 4,
     "set_max_seats": 3,
+    "widget_booking": 8,
+    "link_cancel": 4,
+    "delete_booking": 4,
 }
+# Commands whose success creates one booking.
+CREATES_ONE = ("book_seats", "create_class", "widget_booking")
+# Commands whose success creates a booking (answered 201).
+CREATING_OPS = ("book_seats", "create_class", "create_series", "widget_booking", "widget_retry")
 # How many seat bookings ask for a place in the line should their seats not fit.
 WAITLIST_SHARE = 0.7
 SETUP_CLASS_SHARE = 0.5
@@ -68,6 +76,8 @@ class LoadPlan:
     seed: int = 0
     # How long a caller waits for an answer before it resends under the same key.
     attempt_timeout_s: float = ATTEMPT_TIMEOUT_S
+    # The classes' (id, start, end) as created, which booking.js repeats in its bodies.
+    event_times: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -88,6 +98,19 @@ class Told:
     sent_at: float = 0.0  # POSIX time of the first send
     to_class: str | None = None  # a move's target class
     max_seats: int | None = None  # a set_max_seats' new seats
+    deleted: list[str] = field(default_factory=list)  # what a delete_booking removed
+    of_class: str | None = None  # a deleted seat booking's class, as its caller knew it
+    graph: str | None = None  # a deleted booking's graph
+    body: dict[str, Any] | None = None  # a widget booking's body, as sent
+
+    @property
+    def made(self) -> list[str]:
+        """The bookings its caller was told this command created."""
+        if self.status not in (200, 201):
+            return []
+        if self.created or self.op not in CREATES_ONE:
+            return self.created
+        return [self.result_id] if self.result_id else []
 
 
 def run_load(plan: LoadPlan) -> None:
@@ -138,40 +161,49 @@ def _client_thread(plan: LoadPlan, process_index: int, thread_index: int) -> Non
     journal = Path(plan.journal_dir) / f"journal-{process_index}-{thread_index}.jsonl"
     caller = Caller(plan, random.Random(f"{plan.seed}-{process_index}-{thread_index}"))
     deadline = None if plan.duration_s is None else time.monotonic() + plan.duration_s
+    caller.deadline = deadline
     sent = 0
     with BookingClient(plan.redis_url, timeout_s=plan.attempt_timeout_s) as client:
         while plan.commands_per_thread is None or sent < plan.commands_per_thread:
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            append_journal(journal, caller.next_command(client))
-            sent += 1
+            for told in caller.next_commands(client):
+                append_journal(journal, told)
+                sent += 1
 
 
-class Caller(LineCommands):
+class Caller(LineCommands, TimekitCommands):
     """One simulated caller: its own seat bookings, classes and series, and a shared pool."""
 
     def __init__(self, plan: LoadPlan, rng: random.Random) -> None:
-        super().__init__()
+        LineCommands.__init__(self)
+        TimekitCommands.__init__(self)
+        self.times = {class_id: (start, end) for class_id, start, end in plan.event_times}
         self.plan = plan
         self.rng = rng
         self.classes = list(plan.classes)
         self.own_classes: list[str] = []
         self.own_series: list[str] = []
 
-    def next_command(self, client: BookingClient) -> Told:
+    def next_commands(self, client: BookingClient) -> list[Told]:
+        """One command, or a command and its resends under the same key (a widget's retry,
+        a deletion's replay), each journaled as told."""
         op = self.rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
-        command: Told | None = getattr(self, op)(client)
+        command: Told | list[Told] | None = getattr(self, op)(client)
         if command is None:
             command = self.book_seats(client)
-        return command
+        return command if isinstance(command, list) else [command]
+
+    def pick_class(self) -> str:
+        # Half on the classes set up before the load (half of which are small), so that even
+        # a short run fills some of them and their lines move.
+        pool = self.plan.classes if self.rng.random() < SETUP_CLASS_SHARE else self.classes
+        return self.rng.choice(pool)
 
     # Commands: each returns what its caller was told, or None when it has nothing to act on.
 
     def book_seats(self, client: BookingClient) -> Told:
-        # Half on the classes set up before the load (half of which are small), so that even
-        # a short run fills some of them and their lines move.
-        pool = self.plan.classes if self.rng.random() < SETUP_CLASS_SHARE else self.classes
-        class_id = self.rng.choice(pool)
+        class_id = self.pick_class()
         seats, name = self.rng.randint(1, 3), f"Caller {self.rng.random()}"
         waits = self.rng.random() < WAITLIST_SHARE
         body = seat_body(class_id, seats=seats, name=name, waitlist=waits)
@@ -194,6 +226,7 @@ class Caller(LineCommands):
         if told.status == 201 and told.result_id:
             self.own_classes.append(told.result_id)
             self.classes.append(told.result_id)
+            self.times[told.result_id] = (body["event"]["start"], body["event"]["end"])
         return told
 
     def cancel_class(self, client: BookingClient) -> Told | None:
@@ -201,11 +234,14 @@ class Caller(LineCommands):
             return None
         class_id = self.own_classes.pop(self.rng.randrange(len(self.own_classes)))
         self.classes.remove(class_id)
-        return self._send(
+        told = self._send(
             "cancel_class",
             class_id,
             lambda key: client.submit_action(class_id, "cancel", "Teacher is ill", key),
         )
+        if told.status == 200:
+            self.cancelled_classes.append(class_id)
+        return told
 
     def create_series(self, client: BookingClient) -> Told:
         first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.rng.randint(1, 30))
@@ -241,13 +277,21 @@ class Caller(LineCommands):
     def _send(self, op: str, target: str | None, submit: Callable[[str], PendingResult]) -> Told:
         return send_until_told(op, target, submit, self.plan.attempt_timeout_s)
 
+    def _send_keyed(
+        self, op: str, target: str | None, submit: Callable[[str], PendingResult], key: str
+    ) -> Told:
+        return send_until_told(op, target, submit, self.plan.attempt_timeout_s, key=key)
+
     def _seat_action(self, client: BookingClient, action: str, message: str) -> Told | None:
         seat_id = self.any_seat_booking()
         if seat_id is None:
             return None
-        return self._send(
+        told = self._send(
             action, seat_id, lambda key: client.submit_action(seat_id, action, message, key)
         )
+        if told.status == 200:
+            self.cancelled.append(seat_id)
+        return told
 
 
 def send_until_told(
@@ -255,9 +299,11 @@ def send_until_told(
     target: str | None,
     submit: Callable[[str], PendingResult],
     attempt_timeout_s: float = ATTEMPT_TIMEOUT_S,
+    key: str | None = None,
 ) -> Told:
-    """Send under one key, and again under the same key, until a result or a refusal comes."""
-    told = Told(key=str(uuid.uuid4()), op=op, target=target, sent_at=time.time())
+    """Send under one key (a new one unless given), and again under the same key, until a
+    result or a refusal comes."""
+    told = Told(key=key or str(uuid.uuid4()), op=op, target=target, sent_at=time.time())
     started = time.monotonic()
     while time.monotonic() - started < GIVE_UP_S:
         told.attempts += 1
@@ -278,11 +324,14 @@ def send_until_told(
 
 def _tell(told: Told, result: dict[str, Any]) -> None:
     data = result["data"]
-    told.status = 201 if told.op in ("book_seats", "create_class", "create_series") else 200
+    told.status = 201 if told.op in CREATING_OPS else 200
     if told.op == "create_series":
         told.result_id = data["series_id"]
         told.created = [klass["id"] for klass in data["bookings"]]
         return
     told.result_id, told.state = data.get("id"), data.get("state")
-    if told.op in ("book_seats", "create_class"):
+    if "deleted_booking_ids" in data:
+        told.deleted = [str(booking_id) for booking_id in data["deleted_booking_ids"]]
+        told.graph = data.get("graph")
+    if told.op in ("book_seats", "create_class", "widget_booking"):
         told.created = [data["id"]]

@@ -70,6 +70,7 @@ def render_table(reports: Sequence[DrillReport]) -> str:
         details = [
             f"longest gap between two answers: {report.longest_gap_s:.1f} s",
             f"waitlist: {report.findings.line_activity()}",
+            f"issue 12: {report.findings.timekit_activity()}",
             *report.notes,
             *report.findings.problems,
         ]
@@ -101,6 +102,7 @@ def render_load(report: DrillReport) -> str:
             f"{found.missing_at_receiver} missing, {found.repeats_dropped} repeats dropped",
             f"classes completed  {found.classes_completed}",
             f"waitlist           {found.line_activity()}",
+            f"issue 12           {found.timekit_activity()}",
             f"run took           {report.seconds:.0f} s in all",
             f"result             {'pass' if report.passed else 'FAIL'}",
             *[f"  - {problem}" for problem in found.problems[:20]],
@@ -115,6 +117,11 @@ def as_json(reports: Sequence[DrillReport]) -> str:
                 **row_of(r),
                 "longest_gap_s": round(r.longest_gap_s, 1),
                 "waitlist": dict(r.findings.actions),
+                "issue_12": {
+                    "deleted": r.findings.deleted,
+                    "widget_bookings": r.findings.widget_bookings,
+                    "link_cancels": r.findings.link_cancels,
+                },
                 "notes": r.notes,
                 "problems": r.findings.problems,
             }

@@ -319,7 +319,10 @@ def inject(drill: Drill, run: FaultRun, broke: list[str]) -> None:
 def held_waits(journal: list[Told], kills: list[Kill]) -> list[list[float]]:
     """For each whole worker killed: how long after the kill each command it held was
     answered, in seconds (by the workers' restore: callers wait it out before resending)."""
-    told = {entry.key: entry for entry in journal if entry.status is not None}
+    told: dict[str, Told] = {}
+    for entry in journal:  # a widget's retry or a deletion's replay comes after its first send
+        if entry.status is not None:
+            told.setdefault(entry.key, entry)
     return [
         sorted(
             round(told[key].sent_at + told[key].latency_ms / 1000 - kill.at, 1)
@@ -372,7 +375,7 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
     rng = random.Random(seed)
     now = datetime.now(UTC)
     run_s = size.duration_s or 60.0
-    classes, ending = [], []
+    classes, ending, times = [], [], []
     with cluster.client() as client:
         for index in range(size.classes):
             start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
@@ -380,6 +383,7 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
             seats = rng.randint(2, 8) if index % 2 == 0 else rng.randint(20, 150)
             body = class_body(start, max_seats=seats, **waitlist_settings(rng))
             classes.append(_create(client, body, journal))
+            times.append((classes[-1], body["event"]["start"], body["event"]["end"]))
         for index in range(size.ending_classes):
             start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
             body = class_body(
@@ -391,6 +395,7 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
             told = _create(client, body, journal)
             ending.append((told, (start + ENDING_CLASS_LENGTH).timestamp()))
             classes.append(told)
+            times.append((told, body["event"]["start"], body["event"]["end"]))
     return LoadPlan(
         redis_url=cluster.redis_url,
         classes=tuple(classes),
@@ -401,6 +406,7 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
         duration_s=size.duration_s,
         commands_per_thread=size.commands_per_thread,
         seed=seed,
+        event_times=tuple(times),
     )
 
 

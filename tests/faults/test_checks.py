@@ -293,3 +293,201 @@ def test_moves_and_offers_told_but_not_logged_or_logged_but_not_told_are_named(
     assert f"told accept_offer {waiting} was done, not in the logs" in findings.problems
     assert f"logged move {held} {class_id}, no caller was told so" in findings.problems
     assert f"logged set_max_seats {other} 5, no caller was told so" in findings.problems
+
+
+# Issue 12: deletions, widget bookings and action-link cancels.
+
+
+def widget_body(class_id: uuid.UUID, email: str) -> dict[str, Any]:
+    return {
+        "graph": "group_customer", "action": "create", "related": {"owner_booking_id":
+        str(class_id)}, "resource_id": "r-1", "project_id": "p-1", "meta": {"visit": 3},
+        "customer": {"name": "Visitor", "email": email, "phone": "555-0185", "voip": "v",
+                     "timezone": "America/New_York", "comment": "Bringing my own mat"},
+    }  # fmt: skip
+
+
+def a_widget_seat(seat_id: uuid.UUID, class_id: uuid.UUID, body: dict[str, Any]) -> dict[str, Any]:
+    customer = body["customer"]
+    return {
+        **a_seat(seat_id, class_id, 1, "confirmed"), "customer_name": customer["name"],
+        "customer_email": customer["email"], "customer_phone": customer["phone"],
+        "customer_voip": customer["voip"], "customer_timezone": customer["timezone"],
+        "customer_fields": {"comment": customer["comment"]}, "resource_id": body["resource_id"],
+        "project_id": body["project_id"], "meta": body["meta"],
+    }  # fmt: skip
+
+
+def deletion(
+    key: str, target: uuid.UUID, state: str, deleted: list[uuid.UUID], **sent: Any
+) -> Told:
+    graph = sent.pop("graph", "group_customer")
+    return told(key, sent.pop("op", "delete_booking"), 200, str(target), target=str(target),
+                state=state, deleted=[str(d) for d in deleted], graph=graph, **sent)  # fmt: skip
+
+
+def issue_12_record(database_url: str) -> tuple[list[Told], dict[str, uuid.UUID]]:
+    """A completed class that had two completed seat bookings (3 seats and 2), the one of 2
+    deleted; a cancelled seat booking deleted and its deletion replayed; a widget booking
+    sent twice, stored as sent; a seat booking cancelled once from its link (pressed twice)."""
+    ids = {name: uuid.uuid4() for name in ("class", "stays", "completed", "cancelled",
+                                           "widget", "linked", "open")}  # fmt: skip
+    body = widget_body(ids["open"], "visitor@mcfly.example")
+    write(database_url, bookings, [
+        a_class(ids["class"], 5, 3, state="completed"), a_class(ids["open"], 5, 1),
+    ])  # fmt: skip
+    write(database_url, bookings, [
+        a_seat(ids["stays"], ids["class"], 3, "completed"),
+        a_seat(ids["linked"], ids["open"], 2, "cancelled_by_customer"),
+    ])  # fmt: skip
+    write(database_url, bookings, [a_widget_seat(ids["widget"], ids["open"], body)])
+    write(database_url, booking_logs, [
+        a_log(ids["class"], "create", None, "tentative"),
+        a_log(ids["class"], "complete", "tentative", "completed"),
+        a_log(ids["stays"], "create", None, "confirmed"),
+        a_log(ids["stays"], "complete", "confirmed", "completed"),
+        a_log(ids["open"], "create", None, "tentative"),
+        a_log(ids["widget"], "create", None, "confirmed"),
+        a_log(ids["linked"], "create", None, "confirmed"),
+        a_log(ids["linked"], "cancel_by_customer", "confirmed", "cancelled_by_customer"),
+    ])  # fmt: skip
+    write(database_url, command_keys, [
+        a_key("d1", {"data": {"id": str(ids["completed"]), "state": "completed"}}),
+        a_key("d2", {"data": {"id": str(ids["cancelled"]), "state": "cancelled_by_owner"}}),
+        a_key("w", {"data": {"id": str(ids["widget"])}}),
+        a_key("action-link:l", {"data": {"id": str(ids["linked"])}}),
+    ])  # fmt: skip
+    made = ["stays", "completed", "cancelled", "widget", "linked"]
+    journal = [
+        *creations(database_url, [ids["class"], ids["open"]],
+                   [ids[name] for name in made if name != "widget"]),
+        deletion("d1", ids["completed"], "completed", [ids["completed"]],
+                 of_class=str(ids["class"])),
+        deletion("d2", ids["cancelled"], "cancelled_by_owner", [ids["cancelled"]]),
+        deletion("d2", ids["cancelled"], "cancelled_by_owner", [ids["cancelled"]],
+                 op="delete_replay"),
+        told("w", "widget_booking", 201, str(ids["widget"]), created=[str(ids["widget"])],
+             body=body),
+        told("w", "widget_retry", 201, str(ids["widget"]), body=body),
+        told("action-link:l", "link_cancel", 200, str(ids["linked"]), target=str(ids["linked"])),
+    ]  # fmt: skip
+    return journal, ids
+
+
+def test_deletions_widget_bookings_and_link_cancels_as_told_pass(database_url: str) -> None:
+    journal, _ids = issue_12_record(database_url)
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.problems == []
+    assert (findings.deleted, findings.widget_bookings, findings.link_cancels) == (2, 1, 1)
+
+
+def test_a_deleted_booking_left_with_its_log_is_named(database_url: str) -> None:
+    journal, ids = issue_12_record(database_url)
+    write(database_url, bookings, [a_seat(ids["cancelled"], ids["open"], 1, "cancelled_by_owner")])
+    write(database_url, booking_logs, [
+        a_log(ids["cancelled"], "create", None, "confirmed"),
+        a_log(ids["cancelled"], "cancel_by_owner", "confirmed", "cancelled_by_owner"),
+    ])  # fmt: skip
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.deleted_left == 1
+    assert f"{ids['cancelled']} was deleted, 2 logs or notices left, its row left" in (
+        findings.problems
+    )
+
+
+def test_a_booking_gone_that_no_caller_deleted_and_one_deleted_while_open_are_named(
+    database_url: str,
+) -> None:
+    journal, _ids = issue_12_record(database_url)
+    gone, open_seat = uuid.uuid4(), uuid.uuid4()
+    write(database_url, command_keys, [
+        a_key("lost-seat", {"data": {"id": str(gone)}}),
+        a_key("d3", {"data": {"id": str(open_seat), "state": "confirmed"}}),
+    ])  # fmt: skip
+    journal += [
+        told("lost-seat", "book_seats", 201, str(gone), created=[str(gone)]),
+        deletion("d3", open_seat, "confirmed", [open_seat]),
+    ]
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.deleted_unasked == 2
+    assert f"{gone} is gone, no caller was told it was deleted" in findings.problems
+    assert f"{open_seat} was deleted in state confirmed (group_customer)" in findings.problems
+
+
+def test_a_class_still_counting_a_deleted_completed_seat_is_named(database_url: str) -> None:
+    journal, _ids = issue_12_record(database_url)
+    # Given a second completed class whose deleted seat booking of 2 is still counted
+    other, gone = uuid.uuid4(), uuid.uuid4()
+    write(database_url, bookings, [a_class(other, 5, 2, state="completed")])
+    write(database_url, booking_logs, [
+        a_log(other, "create", None, "tentative"),
+        a_log(other, "complete", "tentative", "completed"),
+    ])  # fmt: skip
+    write(database_url, command_keys, [
+        a_key("c4", {"data": {"id": str(other)}}), a_key("s4", {"data": {"id": str(gone)}}),
+        a_key("d4", {"data": {"id": str(gone), "state": "completed"}}),
+    ])  # fmt: skip
+    journal += [
+        told("c4", "create_class", 201, str(other)),
+        told("s4", "book_seats", 201, str(gone)),
+        deletion("d4", gone, "completed", [gone], of_class=str(other)),
+    ]
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.seats_not_freed == 1
+    assert any(f"class {other} counts 2 seats" in problem for problem in findings.problems)
+
+
+def test_a_deletion_replay_told_otherwise_is_named(database_url: str) -> None:
+    journal, _ids = issue_12_record(database_url)
+    replay = next(entry for entry in journal if entry.op == "delete_replay")
+    replay.status, replay.error = 404, "no booking"
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert "deletion d2 told 200 then 404" in findings.problems
+
+
+def test_a_widget_booking_stored_twice_and_not_as_sent_is_named(database_url: str) -> None:
+    journal, ids = issue_12_record(database_url)
+    body = next(entry.body for entry in journal if entry.op == "widget_booking")
+    assert body is not None
+    twice = uuid.uuid4()
+    changed = {**body, "meta": {"visit": 4}}
+    write(database_url, bookings, [a_widget_seat(twice, ids["open"], changed)])
+    write(database_url, booking_logs, [a_log(twice, "create", None, "confirmed")])
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert "widget booking w (201) is stored 2 times" in findings.problems
+    assert findings.not_as_sent == 1
+    assert f"widget booking {twice} holds meta not as sent" in findings.problems
+
+
+def test_a_widget_retry_told_another_booking_is_named(database_url: str) -> None:
+    journal, _ids = issue_12_record(database_url)
+    retry = next(entry for entry in journal if entry.op == "widget_retry")
+    retry.status, retry.result_id = 409, None
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert any(p.startswith("widget booking w told 201") for p in findings.problems)
+
+
+def test_a_seat_cancelled_twice_from_its_link_is_named(database_url: str) -> None:
+    journal, ids = issue_12_record(database_url)
+    write(database_url, booking_logs, [
+        a_log(ids["linked"], "cancel_by_customer", "confirmed", "cancelled_by_customer"),
+    ])  # fmt: skip
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.cancelled_twice == 1
+    assert any(f"{ids['linked']} cancelled from its link" in p for p in findings.problems)
