@@ -30,6 +30,8 @@ class CommandTx:
     seats: SeatGuard = field(default_factory=SeatGuard)
     channels: Sequence[str] = ("log",)
     staged: list[StagedDelivery] = field(default_factory=list)
+    # How long before its class's start a seat may check in (BOOKINGS_CHECK_IN_OPENS).
+    check_in_opens_s: int = 3600
 
 
 def stage(
