@@ -1,9 +1,10 @@
-"""Running a class through real workers: check-in, no-shows, late cancels, the roster, by the
-client, the gateway and the `bookings` command.
+"""Running a class through real workers: check-in, late cancels, attendance and the roster, by
+the client, the gateway and the `bookings` command.
 
 The workers run on the real clock (freezegun cannot reach them), so each edge is kept minutes
 away from `now`; the exact edges are proven at the handler level
-(test_attendance_at_handler_level.py).
+(test_attendance_at_handler_level.py). No-shows at completion, told by webhook and e-mail, are
+in test_notifications.py, whose workers deliver to real receivers.
 """
 
 from __future__ import annotations
@@ -97,36 +98,6 @@ def test_check_in_is_refused_before_its_window_and_answered_once_inside_it(
     assert first["state"] == "checked_in" and again == first
     logs = client.get_booking(marty, include=["logs"])["data"]["logs"]
     assert [entry["action"] for entry in logs] == ["create", "check_in"]
-
-
-def test_completion_makes_the_checked_in_attended_and_tells_each_no_show(
-    client: BookingClient,
-) -> None:
-    # Given a class of one second starting in four, Marty checked in and Biff not
-    start = soon(seconds=4)
-    body = class_body(start, max_seats=2, length=timedelta(seconds=1), track_attendance=True)
-    class_id = str(client.create_booking({**body, "owner": OWNER})["data"]["id"])
-    marty, biff = book(client, class_id, "Marty"), book(client, class_id, "Biff")
-    client.check_in(marty)
-
-    # When the owner completes it once it has ended
-    completed = eventually(lambda: _complete_once_over(client, class_id), timeout_s=30)
-
-    # Then Marty attended, Biff is a no-show and is told so through the outbox
-    assert completed["state"] == "completed"
-    attendance = client.get_booking(class_id, include=["attendance"])["data"]["attendance"]
-    seats = {row["id"]: row for row in attendance["bookings"]}
-    assert (seats[marty]["state"], seats[marty]["attended"]) == ("completed", True)
-    assert (seats[biff]["state"], seats[biff]["attended"]) == ("no_show", False)
-    assert eventually(lambda: delivered(client, biff, "booking.no_show"))
-    assert not delivered(client, marty, "booking.no_show")
-
-
-def _complete_once_over(client: BookingClient, class_id: str) -> dict[str, Any] | None:
-    try:
-        return client.complete(class_id)["data"]
-    except ConflictError:  # not over yet
-        return None
 
 
 def test_a_late_cancel_is_refused_or_frees_the_seat_for_the_waitlist_by_policy(
