@@ -11,7 +11,7 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import update
 
-from api_client.contract import tasks
+from api_client.contract import BookingResponse, tasks
 from harness.bodies import class_body, seat_body
 from tests.support.handlers import act, create, get
 from tests.support.invariants import line_accounts
@@ -55,8 +55,10 @@ def check_in_keyed(deps: HandlerDeps, booking_id: str, key: str, at: datetime) -
 
 
 def shown(deps: HandlerDeps, booking_id: str, *include: str, at: datetime = BEFORE) -> Any:
-    kwargs = {"booking_id": booking_id, "include": include}
-    return CommandRunner(deps).handle(tasks.GET_BOOKING, kwargs, at)["data"]
+    kwargs = {"booking_id": booking_id, "include": ("attributes", *include)}
+    answer = CommandRunner(deps).handle(tasks.GET_BOOKING, kwargs, at)
+    BookingResponse.model_validate(answer)  # as the contract documents it
+    return answer["data"]
 
 
 def types_of(deps: HandlerDeps, booking_id: str) -> list[str]:
@@ -124,7 +126,7 @@ def test_completing_by_hand_makes_the_checked_in_attended_and_the_others_no_show
 
     acted(handler_deps, class_id, "complete", END)
 
-    attended, no_show = get(handler_deps, came)["data"], get(handler_deps, missed)["data"]
+    attended, no_show = shown(handler_deps, came), shown(handler_deps, missed)
     assert (attended["state"], attended["attended"]) == ("completed", True)
     assert (no_show["state"], no_show["attended"], no_show["completed"]) == (
         "no_show",
