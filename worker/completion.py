@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from .domain.notifications import notices_for
@@ -57,13 +58,21 @@ def complete_past_classes(
 
 
 def _no_shows(tx: CommandTx, class_ids: Sequence[UUID], now: datetime) -> int:
-    """Mark the no-shows of the classes that track attendance and stage their notices."""
+    """Mark the no-shows of the classes that track attendance and stage their notices, one
+    outbox statement per class."""
     tracking, no_shows = mark_no_shows(tx.connection, class_ids, now=now)
-    by_id = {klass["id"]: klass for klass in tracking}
+    by_class: dict[UUID, list[Mapping[Any, Any]]] = {}
     for seat in no_shows:
-        klass = by_id[seat["owner_booking_id"]]
-        notices = notices_for(
-            "mark_no_show", owner=owner_of(klass), customer=customer_of(seat), message=None
-        )
-        stage(tx, [(seat, notices)], klass=klass, now=now)
+        by_class.setdefault(seat["owner_booking_id"], []).append(seat)
+    for klass in tracking:
+        owner = owner_of(klass)
+        announcements = [
+            (
+                seat,
+                notices_for("mark_no_show", owner=owner, customer=customer_of(seat), message=None),
+            )
+            for seat in by_class.get(klass["id"], [])
+        ]
+        if announcements:
+            stage(tx, announcements, klass=klass, now=now)
     return len(no_shows)
