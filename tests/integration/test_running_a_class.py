@@ -45,14 +45,18 @@ def basic(key: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def http(deployment: Deployment, client: BookingClient) -> Iterator[TestClient]:
+def http(deployment: Deployment) -> Iterator[TestClient]:
+    """The gateway, over a client of its own (as the other gateway tests have)."""
     settings = GatewaySettings(
         redis_url=deployment.redis_url,
         api_keys=SecretStr(API_KEY),
         widget_keys=SecretStr(WIDGET_KEY),
         wait_s=30,
     )
-    with TestClient(create_app(settings, client)) as test_client:
+    with (
+        deployment.client(subscribe_on_submit=False) as gateway_client,
+        TestClient(create_app(settings, gateway_client)) as test_client,
+    ):
         yield test_client
 
 
@@ -157,6 +161,24 @@ def test_the_gateway_checks_in_shows_attendance_and_serves_the_roster_to_the_own
     ]
     assert rows[1][5] and rows[2][5] == ""
     assert widget.status_code == 403 and "Marty" not in widget.text
+
+
+def test_the_gateway_refuses_a_check_in_that_does_not_apply_in_timekit_s_shape(
+    http: TestClient, client: BookingClient
+) -> None:
+    untracked = book(client, a_class(client, soon(minutes=20)), "Untracked")
+
+    refused = http.put(f"/v2/bookings/{untracked}/check_in", headers=basic(API_KEY))
+    unknown = http.put(f"/v2/bookings/{uuid.uuid4()}/check_in", headers=basic(API_KEY))
+    no_class = http.get(f"/v2/bookings/{untracked}/roster.csv", headers=basic(API_KEY))
+
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "error": "this class does not track attendance (settings.track_attendance is false)"
+    }
+    assert unknown.status_code == 404 and "error" in unknown.json()
+    assert no_class.status_code == 404 and "error" in no_class.json()
+    assert client.get_booking(untracked)["data"]["state"] == "confirmed"
 
 
 def test_the_bookings_command_checks_in_and_prints_the_roster_as_csv(
