@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from alembic.config import Config
 from freezegun import freeze_time
-from sqlalchemy import update
+from sqlalchemy import create_engine, select, update
 
 from api_client.contract import BookingResponse, tasks
 from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
 from tests.support.handlers import act, create, get
 from tests.support.invariants import line_accounts
 from worker.completion import complete_past_classes
+from worker.domain.attendance import LateCancel, policy_of
 from worker.handlers import CommandRunner, HandlerDeps
+from worker.presenter import booking_data
+from worker.storage.migrate import MIGRATIONS_DIR
 from worker.storage.tables import bookings
 
 pytestmark = pytest.mark.integration
@@ -282,3 +289,50 @@ def test_the_roster_of_a_seat_booking_or_an_unknown_id_is_404(handler_deps: Hand
     for missing in (seat, str(uuid.uuid4())):
         answer = runner.handle(tasks.GET_ROSTER, {"booking_id": missing}, START)
         assert answer["status"] == 404, answer
+
+
+def test_a_class_made_before_migration_0007_tracks_no_attendance_and_refuses_late_cancels(
+    backend: str, workdir: Path
+) -> None:
+    with fresh_database(backend, workdir) as database_url:
+        engine = create_engine(database_url)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.attributes["engine"] = engine
+        command.upgrade(config, "0006")
+        with engine.begin() as conn:  # as a class was written then: none of 0007's columns
+            body = class_body(START)
+            conn.execute(
+                bookings.insert().values(
+                    {
+                        "id": (class_id := uuid.uuid4()),
+                        "graph": "group_owner",
+                        "state": "tentative",
+                        "created_at": BEFORE,
+                        "updated_at": BEFORE,
+                        "starts_at": START,
+                        "ends_at": END,
+                        "what": body["event"]["what"],
+                        "calendar_id": "studio-1",
+                        "max_seats": 3,
+                        "current_seats": 0,
+                        "auto_complete": True,
+                        "waitlist_size": 0,
+                        "waitlist_promotion": "automatic",
+                        "offer_s": 7200,
+                        "waitlist_seats": 0,
+                        "offered_seats": 0,
+                        "line_arrivals": 0,
+                    }
+                )
+            )
+
+        command.upgrade(config, "0007")
+
+        with engine.connect() as conn:
+            row = conn.execute(select(bookings).where(bookings.c.id == class_id)).mappings().one()
+        engine.dispose()
+    assert (row["track_attendance"], row["late_cancel"], row["checked_in_at"]) == (None, None, None)
+    assert policy_of(row["late_cancel"]) is LateCancel.REFUSE
+    settings = booking_data(row, include=("attributes",))["attributes"]["settings"]
+    assert (settings["track_attendance"], settings["late_cancel"]) == (False, "refuse")
