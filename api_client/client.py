@@ -195,6 +195,14 @@ class BookingClient:
         """The customer turns an offer down; its seats go to the next in line."""
         return self.submit_action(booking_id, "decline_offer", message, idempotency_key).result()
 
+    def check_in(
+        self, booking_id: str, message: str | None = None, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The owner checks a confirmed seat booking in (a class with track_attendance, from
+        BOOKINGS_CHECK_IN_OPENS before its start until it completes); checking in again
+        answers the first check-in."""
+        return self.submit_action(booking_id, "check_in", message, idempotency_key).result()
+
     def set_max_seats(
         self,
         class_id: str,
@@ -348,8 +356,8 @@ class BookingClient:
         message: str | None = None,
         idempotency_key: str | None = None,
     ) -> PendingResult:
-        """Enqueue cancel, cancel_by_customer, cancel_by_owner, complete, accept_offer or
-        decline_offer (the actions that take at most a message); return at once."""
+        """Enqueue cancel, cancel_by_customer, cancel_by_owner, complete, accept_offer,
+        decline_offer or check_in (the actions that take at most a message); return at once."""
         request = {"booking_id": booking_id, "action": action, "message": message}
         return self._submit(tasks.APPLY_ACTION, request, idempotency_key)
 
@@ -361,7 +369,9 @@ class BookingClient:
 
     def get_booking(self, booking_id: str, include: Iterable[str] | str = ()) -> dict[str, Any]:
         """One booking; include any of "attributes", "related_bookings", "logs", "notifications",
-        "waitlist" (a class's waiting and offered bookings, in order of arrival).
+        "waitlist" (a class's waiting and offered bookings, in order of arrival), "attendance"
+        (a class's seats booked, checked in and no-show, and its seat bookings),
+        "cancel_policy" (whether a seat's cancel now would be on time, late or refused).
 
         `include` may also be written as in Timekit's query string: "attributes,logs".
         """
@@ -390,6 +400,11 @@ class BookingClient:
             "available": available,
         }
         return self._unkeyed(tasks.LIST_GROUPS, query).result()
+
+    def roster(self, class_id: str) -> dict[str, Any]:
+        """A class's roster, for its owner: {"data": [{name, email, seats, state, booked_at,
+        checked_in_at}, ...]} by name (api_client.roster.roster_csv writes it as CSV)."""
+        return self._unkeyed(tasks.GET_ROSTER, {"booking_id": class_id}).result()
 
     def get_group(self, booking_id: str) -> dict[str, Any]:
         """One open class as the public list shows it (NotFoundError if it is not open)."""

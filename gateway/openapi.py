@@ -31,6 +31,7 @@ ACTIONS = (
     "decline_offer",
     "move",
     "set_max_seats",
+    "check_in",
 )
 
 _SCHEMAS: dict[str, Any] = {

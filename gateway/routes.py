@@ -6,9 +6,10 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api_client import BookingClient, InvalidRequestError, NotFoundError, PendingResult
+from api_client.roster import roster_csv
 
 from . import openapi as doc
 from .answers import answer, call, error_response, outcome, pending_response
@@ -36,6 +37,7 @@ ActionName = Literal[
     "decline_offer",
     "move",
     "set_max_seats",
+    "check_in",
 ]
 IdempotencyKey = Header(
     default=None, alias="Idempotency-Key", description="Replays answer the first result."
@@ -192,8 +194,28 @@ def bookings_router(
     @router.get("/bookings/{booking_id}", responses=doc.responses(404, ok=(200, "BookingResponse")))
     async def get_booking(booking_id: str, include: str = Query(default="")) -> JSONResponse:
         """One booking; include is a comma list of attributes, related_bookings, logs,
-        notifications, waitlist (a class's waiting and offered bookings)."""
+        notifications, waitlist (a class's waiting and offered bookings), attendance (a
+        class's seats booked, checked in and no-show), cancel_policy (a seat's cancel now:
+        on time, late or refused)."""
         return JSONResponse(await call(client.get_booking, booking_id, include))
+
+    @router.get(
+        "/bookings/{booking_id}/roster.csv",
+        response_class=Response,
+        responses={
+            **doc.responses(404),
+            200: {"description": "the roster", "content": {"text/csv": {"schema": {}}}},
+        },
+    )
+    async def get_roster(booking_id: str) -> Response:
+        """A class's roster as CSV (UTF-8, a header row): name, email, seats, state,
+        booked_at, checked_in_at, by name. The owner's key only, never a widget key."""
+        result = await call(client.roster, booking_id)
+        return Response(
+            roster_csv(result["data"]),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="roster-{booking_id}.csv"'},
+        )
 
     @router.delete(
         "/bookings/{booking_id}",
@@ -218,8 +240,9 @@ def bookings_router(
         request: Request,
         idempotency_key: str | None = IdempotencyKey,
     ) -> JSONResponse:
-        """cancel, cancel_by_customer, cancel_by_owner, complete, accept_offer or decline_offer
-        with an optional message; move with the class moved to; set_max_seats with the seats."""
+        """cancel, cancel_by_customer, cancel_by_owner, complete, accept_offer, decline_offer
+        or check_in with an optional message; move with the class moved to; set_max_seats
+        with the seats."""
         body = await json_object(request, required=False)
         options = action_options(action, booking_id, body)
         handle = await call(submit_command, client, booking_id, action, options, idempotency_key)

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from api_client.action_links import MIN_SECRET_LENGTH
+from api_client.contract.durations import parse_duration_s
 from api_client.redis_urls import DEFAULT_MASTER_NAME, check_redis_url, is_sentinel_url
 
 # The settings that cap a countdown the worker schedules (Celery retries, notification retries),
@@ -106,6 +107,10 @@ class Settings(BaseSettings):
     # only briefly against customers cancelling at the same moment.
     complete_batch: int = Field(default=500, ge=1)
 
+    # Attendance: a seat may check in from this long before its class starts (a duration,
+    # "1 hour", "15 minutes") until the class completes.
+    check_in_opens: str = "1 hour"
+
     # Waitlists: lapsed offers expire, and lines of classes that can no longer be booked close,
     # this often (commands touching a class also do it at once).
     offer_sweep_every_s: float = Field(default=10, gt=0)
@@ -139,6 +144,16 @@ class Settings(BaseSettings):
     # point at. Without both, bookings carry no links and e-mails none.
     action_link_secret: SecretStr | None = None
     public_url: HttpUrl | None = None
+
+    @field_validator("check_in_opens")
+    @classmethod
+    def _readable_duration(cls, duration: str) -> str:
+        parse_duration_s(duration)  # ValueError names what it could not read
+        return duration
+
+    @property
+    def check_in_opens_s(self) -> int:
+        return parse_duration_s(self.check_in_opens)
 
     @field_validator("redis_url")
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
+from .domain.attendance import DEFAULT_CHECK_IN_OPENS_S
 from .domain.notifications import CUSTOMER, OWNER, Notice, Recipient
 from .presenter import booking_data
 from .storage.outbox_queries import insert_deliveries
@@ -30,6 +31,8 @@ class CommandTx:
     seats: SeatGuard = field(default_factory=SeatGuard)
     channels: Sequence[str] = ("log",)
     staged: list[StagedDelivery] = field(default_factory=list)
+    # How long before its class's start a seat may check in (BOOKINGS_CHECK_IN_OPENS).
+    check_in_opens_s: int = DEFAULT_CHECK_IN_OPENS_S
 
 
 def stage(

@@ -29,6 +29,8 @@ def booking_data(
     waitlist: Sequence[Row] | None = None,
     customers: Sequence[Row] = (),
     action_links: Mapping[str, str] | None = None,
+    attendance: Mapping[str, Any] | None = None,
+    cancel_policy: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One booking; `klass` is the class row a seat booking belongs to (itself for a class).
 
@@ -51,6 +53,7 @@ def booking_data(
     if not is_class:
         data["seats"] = row["seats"]
         data["owner_booking_id"] = str(row["owner_booking_id"])
+        data |= attendance_fields(row)
     data |= _timekit_fields(row)
     if "attributes" in include:
         data["attributes"] = _attributes(row, row if is_class else klass)
@@ -66,7 +69,25 @@ def booking_data(
         data["customers"] = [_customer_entry(booking) for booking in customers]
     if "customer_action_links" in include:
         data["customer_action_links"] = dict(action_links or {})
+    if attendance is not None:
+        data["attendance"] = dict(attendance)
+    if cancel_policy is not None:
+        data["cancel_policy"] = dict(cancel_policy)
     return data
+
+
+def attendance_fields(seat: Row) -> dict[str, Any]:
+    """When a seat checked in, and, once its class completed, whether it attended (only where
+    its class tracked attendance: a checked-in seat completes attended, a no-show did not)."""
+    shown: dict[str, Any] = {}
+    checked_in_at = seat.get("checked_in_at")
+    if checked_in_at is not None:
+        shown["checked_in_at"] = rfc3339(checked_in_at)
+    if seat["state"] == State.NO_SHOW:
+        shown["attended"] = False
+    elif seat["state"] == State.COMPLETED and checked_in_at is not None:
+        shown["attended"] = True
+    return shown
 
 
 def _timekit_fields(row: Row) -> dict[str, Any]:
@@ -186,6 +207,8 @@ def _settings(klass: Row) -> dict[str, Any]:
         "waitlist_size": klass["waitlist_size"],
         "waitlist_promotion": klass["waitlist_promotion"],
         "offer_time": format_duration(klass["offer_s"]),
+        "track_attendance": bool(klass.get("track_attendance")),
+        "late_cancel": klass.get("late_cancel") or "refuse",
     }
 
 

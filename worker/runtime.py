@@ -78,6 +78,7 @@ class Runtime:
             channels=self.settings.channels,
             dispatch=dispatch,
             action_links=customer_links(self.settings),
+            check_in_opens_s=self.settings.check_in_opens_s,
         )
 
 

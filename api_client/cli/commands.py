@@ -11,10 +11,11 @@ from ..errors import BookingError
 from .detail import booking_detail, waitlist_view
 from .files import Body, BodyFileError, import_bodies, is_series, load_bodies
 from .rendering import Output, created_table, failures_table, groups_table, import_table
+from .running import add_running, check_in, roster
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 DEFAULT_TIMEOUT_S = 30.0
-INCLUDES = "attributes,related_bookings,logs,notifications,waitlist"
+INCLUDES = "attributes,related_bookings,logs,notifications,waitlist,attendance,cancel_policy"
 
 _DESCRIPTION = (
     "Create, list, show, cancel and move group bookings (classes and their seats), change a "
@@ -149,6 +150,8 @@ _COMMANDS: dict[str, Command] = {
     "waitlist": waitlist,
     "move": move,
     "set-max-seats": set_max_seats,
+    "check-in": check_in,
+    "roster": roster,
 }
 
 
@@ -171,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_waitlist(commands, shared)
     _add_move(commands, shared)
     _add_set_max_seats(commands, shared)
+    add_running(commands, shared)
     return parser
 
 

@@ -153,6 +153,9 @@ Include = Literal[
     "customers",
     # Signed links a seat booking's customer may act from (cancel, accept or decline an offer).
     "customer_action_links",
+    # A class's attendance (counts and list); whether a seat's cancel now would be late.
+    "attendance",
+    "cancel_policy",
     # Timekit's, which booking.js asks for; we have nothing more to show for them (the class's
     # event is in attributes.event_info), so they are accepted and ignored.
     "event",
@@ -162,9 +165,17 @@ Include = Literal[
 CustomerAction = Literal["cancel_by_customer", "cancel_by_owner"]
 # The actions that take at most a message; `move` and `set_max_seats` carry more (below).
 Action = Literal[
-    "cancel", "cancel_by_customer", "cancel_by_owner", "complete", "accept_offer", "decline_offer"
+    "cancel",
+    "cancel_by_customer",
+    "cancel_by_owner",
+    "complete",
+    "accept_offer",
+    "decline_offer",
+    "check_in",
 ]
 PromotionMode = Literal["automatic", "offer"]
+# A customer's cancel past min_cancel_time: refused (409), or let through as late_cancelled.
+LateCancelPolicy = Literal["refuse", "allow"]
 DEFAULT_OFFER_TIME = "2 hours"
 # An offer shorter than this could not be read, let alone accepted; longer than this is a typo.
 MIN_OFFER_S = 1
@@ -206,6 +217,9 @@ class OwnerSettings(ContractModel):
     # `offer_time` ("offer").
     waitlist_promotion: PromotionMode = "automatic"
     offer_time: Duration = DEFAULT_OFFER_TIME
+    # Running a class: check-in and no-shows; what a late customer cancel does.
+    track_attendance: Annotated[bool, Strict()] = False
+    late_cancel: LateCancelPolicy = "refuse"
 
     @field_validator("offer_time")
     @classmethod
@@ -490,6 +504,12 @@ class BulkCreate(ContractModel):
 
 class GroupQuery(ContractModel):
     """One open class, as the public list shows it."""
+
+    booking_id: UUID
+
+
+class RosterQuery(ContractModel):
+    """A class's roster: its seat bookings, for the owner."""
 
     booking_id: UUID
 

@@ -70,6 +70,8 @@ class ClassSettings(ResponseModel):
     waitlist_size: int
     waitlist_promotion: Literal["automatic", "offer"]
     offer_time: str
+    track_attendance: bool = False
+    late_cancel: Literal["refuse", "allow"] = "refuse"
 
 
 class WaitlistPlace(ResponseModel):
@@ -144,6 +146,36 @@ class Notification(ResponseModel):
     delivered_at: AwareDatetime | None
 
 
+class AttendanceEntry(ResponseModel):
+    """One seat booking of a class's attendance: its state and check-in."""
+
+    id: UUID
+    state: str
+    seats: int
+    customer: Contact
+    checked_in_at: AwareDatetime | None
+    attended: bool | None = None
+
+
+class Attendance(ResponseModel):
+    """`include=attendance` of a class: seats booked, checked in and no-show, and who."""
+
+    track_attendance: bool
+    booked: int
+    checked_in: int
+    no_show: int
+    bookings: list[AttendanceEntry]
+
+
+class CancelPolicy(ResponseModel):
+    """`include=cancel_policy` of a seat booking: a customer's cancel now, and until when it
+    is on time (none for a waiting booking: leaving the line is never late)."""
+
+    late_cancel: Literal["refuse", "allow"]
+    cancel_now: Literal["on_time", "late", "refused"]
+    on_time_until: AwareDatetime | None
+
+
 class Resource(ResponseModel):
     """A public class's resource as booking.js reads it: resource_id (else the calendar), and
     the owner's name (else the calendar)."""
@@ -157,6 +189,10 @@ class Booking(BookingSummary):
     # A customer booking's own seats and class, present whatever `include` asks for.
     seats: int | None = None
     owner_booking_id: UUID | None = None
+    # A seat booking's check-in, and once its class completed (tracking attendance), whether
+    # it attended.
+    checked_in_at: AwareDatetime | None = None
+    attended: bool | None = None
     # A class created as one of a series.
     series_id: UUID | None = None
     # Timekit's fields, where the booking was given them (meta as sent; not on the public list).
@@ -171,6 +207,8 @@ class Booking(BookingSummary):
     logs: list[LogEntry] | None = None
     notifications: list[Notification] | None = None
     waitlist: list[WaitlistEntry] | None = None
+    attendance: Attendance | None = None
+    cancel_policy: CancelPolicy | None = None
 
 
 class BookingResponse(ResponseModel):

@@ -23,6 +23,7 @@ from .requests import (
     GroupsQuery,
     MoveRequest,
     NotificationsRetry,
+    RosterQuery,
     SeriesCancel,
     SetMaxSeatsRequest,
 )
@@ -41,6 +42,7 @@ SET_MAX_SEATS = "bookings.set_max_seats"
 GET_GROUP = "bookings.get_group"
 SEARCH_BOOKINGS = "bookings.search_bookings"
 DELETE_BOOKING = "bookings.delete_booking"
+GET_ROSTER = "bookings.get_roster"
 
 QUEUE = "bookings"
 # The keyword a command's idempotency key travels under, beside its request.
@@ -91,5 +93,6 @@ TASKS: dict[str, TaskContract[Any]] = {
         TaskContract(LIST_GROUPS, TypeAdapter(GroupsQuery), keyed=False),
         TaskContract(GET_GROUP, TypeAdapter(GroupQuery), keyed=False),
         TaskContract(SEARCH_BOOKINGS, TypeAdapter(BookingSearch), keyed=False),
+        TaskContract(GET_ROSTER, TypeAdapter(RosterQuery), keyed=False),
     )
 }

@@ -295,6 +295,7 @@ def test_the_openapi_document_lists_every_endpoint(http: TestClient) -> None:
         "/v2/bookings/series/{series_id}/cancel",
         "/v2/bookings/{booking_id}",
         "/v2/bookings/{booking_id}/{action}",
+        "/v2/bookings/{booking_id}/roster.csv",
         "/v2/jobs/{job_id}",
     }
     create = paths["/v2/bookings"]["post"]

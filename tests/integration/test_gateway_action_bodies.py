@@ -203,6 +203,7 @@ def test_the_openapi_document_describes_each_actions_body(http: TestClient) -> N
         "decline_offer",
         "move",
         "set_max_seats",
+        "check_in",
     }
     assert properties["accept_offer"] == {"$ref": "#/components/schemas/ActionMessage"}
     assert properties["move"] == {"$ref": "#/components/schemas/MoveOptions"}

@@ -470,3 +470,40 @@ def test_a_move_tells_the_customer_and_the_owners_of_both_classes(notified: Noti
     moved_mail = mail_titled(mailbox, "marty.mcfly@", "Booking moved")
     assert invitation_method(moved_mail) == "REQUEST"
     assert mail_titled(mailbox, clara["email"], "Booking moved")
+
+
+def test_a_no_show_is_told_by_webhook_and_e_mail_and_one_who_came_is_not(
+    notified: Notifying,
+) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    # A class of one second, starting in four, that tracks attendance: one checks in, one not
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
+    body = class_body(start, max_seats=2, length=timedelta(seconds=1), track_attendance=True)
+    body["owner"] = DOC
+    class_id = client.create_booking(body)["data"]["id"]
+    came = client.create_booking(seat_body(class_id, 1, name="Goldie Wilson"))["data"]["id"]
+    missed = client.create_booking(seat_body(class_id, 1, name="Needles Douglas"))["data"]["id"]
+    client.check_in(came)
+    eventually(lambda: datetime.now(UTC) > start + timedelta(seconds=1), timeout_s=10)
+
+    client.complete(class_id)
+
+    no_show = one_told(webhook, missed, "booking.no_show")
+    assert (no_show["recipient"]["role"], no_show["booking"]["state"]) == ("customer", "no_show")
+    assert mail_titled(mailbox, "needles.douglas@", "We missed you")
+    assert client.get_booking(came)["data"]["attended"] is True
+    assert not told(webhook, came, "booking.no_show")
+
+
+def test_a_late_cancel_tells_the_owner_by_webhook_and_e_mail(notified: Notifying) -> None:
+    client, webhook, mailbox = notified.client, notified.webhook, notified.mailbox
+    start = datetime.now(UTC) + timedelta(hours=2)  # inside its "1 day" min_cancel_time
+    class_id = a_class_of_doc(client, start=start, min_cancel_time="1 day", late_cancel="allow")
+    seat = client.create_booking(seat_body(class_id, 1, name="Strickland"))["data"]["id"]
+
+    client.cancel_by_customer(seat, "Slacker!")
+
+    late = one_told(webhook, seat, "booking.late_cancelled")
+    assert late["recipient"] == {"role": "owner", **DOC}
+    assert (late["booking"]["state"], late["message"]) == ("late_cancelled", "Slacker!")
+    assert mail_titled(mailbox, DOC["email"], "Late cancel by the customer")

@@ -267,7 +267,7 @@ def test_bookings_made_before_migration_0005_read_without_timekit_fields(
                 {"id": class_id if backend == "postgresql" else class_id.hex, "now": in_days(0)},
             )
 
-        command.upgrade(config, "0005")
+        command.upgrade(config, "head")  # 0005 and every later one: the table as it is now
 
         with engine.connect() as conn:
             row = conn.execute(select(bookings).where(bookings.c.id == class_id)).mappings().one()

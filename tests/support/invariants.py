@@ -7,6 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, create_engine, func, select
 
+from worker.domain.graphs import SEAT_HOLDING_STATES
 from worker.storage.tables import bookings
 
 
@@ -15,7 +16,7 @@ class SeatAccount:
     class_id: UUID
     max_seats: int
     current_seats: int
-    seats_held: int  # sum of seats of its confirmed and completed seat bookings
+    seats_held: int  # sum of seats of its seat bookings holding seats (confirmed, completed, ...)
 
     @property
     def holds(self) -> bool:
@@ -30,7 +31,7 @@ def seat_accounts(database_url: str, class_ids: list[str] | None = None) -> list
     engine = create_engine(database_url)
     held = (
         select(bookings.c.owner_booking_id, func.sum(bookings.c.seats).label("held"))
-        .where(bookings.c.state.in_(("confirmed", "completed")))
+        .where(bookings.c.state.in_(SEAT_HOLDING_STATES))
         .group_by(bookings.c.owner_booking_id)
         .subquery()
     )
@@ -60,7 +61,7 @@ class LineAccount:
     current_seats: int
     offered_seats: int
     waitlist_seats: int
-    seats_held: int  # confirmed and completed
+    seats_held: int  # holding seats: confirmed, checked in, completed, no-show
     seats_offered: int
     seats_waiting: int
     line_numbers: tuple[int, ...]  # of its waiting and offered entries, in arrival order
@@ -98,7 +99,7 @@ def line_accounts(conn: Connection, class_ids: list[str] | None = None) -> list[
         bookings.c.owner_booking_id, bookings.c.state, bookings.c.seats, bookings.c.line_number
     ).where(bookings.c.owner_booking_id.in_(list(counted)))
     for class_id, state, seats, number in conn.execute(entries.order_by(bookings.c.line_number)):
-        kind = {"completed": "held", "confirmed": "held", "offered": "offered"}.get(state, state)
+        kind = "held" if state in SEAT_HOLDING_STATES else state
         sums[(class_id, kind)] = sums.get((class_id, kind), 0) + seats
         if state in ("waitlisted", "offered"):
             numbers[class_id].append(number)

@@ -50,12 +50,13 @@ def test_a_tentative_class_may_be_cancelled_completed_or_resized() -> None:
     assert OWNER_GRAPH.available_actions("tentative") == ["cancel", "complete", "set_max_seats"]
 
 
-def test_a_confirmed_seat_booking_may_be_cancelled_by_either_side_completed_or_moved() -> None:
+def test_a_confirmed_seat_booking_may_be_cancelled_completed_moved_or_checked_in() -> None:
     assert CUSTOMER_GRAPH.available_actions("confirmed") == [
         "cancel_by_customer",
         "cancel_by_owner",
         "complete",
         "move",
+        "check_in",
     ]
 
 
@@ -168,9 +169,10 @@ def test_an_action_not_allowed_is_a_domain_refusal() -> None:
         (OWNER_GRAPH, "complete", ["tentative"]),
         (OWNER_GRAPH, "cancel_by_customer", []),
         (CUSTOMER_GRAPH, "cancel_by_customer", ["confirmed", "waitlisted", "offered"]),
-        (CUSTOMER_GRAPH, "cancel_by_owner", ["confirmed", "waitlisted", "offered"]),
+        (CUSTOMER_GRAPH, "cancel_by_owner", ["confirmed", "checked_in", "waitlisted", "offered"]),
         (CUSTOMER_GRAPH, "accept_offer", ["offered"]),
-        (CUSTOMER_GRAPH, "complete", ["confirmed"]),
+        (CUSTOMER_GRAPH, "complete", ["confirmed", "checked_in"]),
+        (CUSTOMER_GRAPH, "check_in", ["confirmed"]),
         (CUSTOMER_GRAPH, "cancel", []),
     ],
 )

@@ -27,6 +27,8 @@ SUBJECTS = {
     "booking.offer_expired": "Your offer expired: {what}",
     "booking.waitlist_expired": "The waitlist has closed: {what}",
     "booking.moved": "Booking moved: {what}",
+    "booking.no_show": "We missed you: {what}",
+    "booking.late_cancelled": "Late cancel by the customer: {what}",
 }
 
 

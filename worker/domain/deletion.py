@@ -1,8 +1,9 @@
 """Which bookings may be deleted: those in a final state, a class only with all its seats final.
 
-A final seat booking is offered and waits for nothing, and holds no seat except a completed one,
-which stays counted in its (completed) class's current_seats as the seat it sat in: deleting it
-takes it out of that count, so the counters remain the sum of the class's seat bookings.
+A final seat booking is offered and waits for nothing, and holds no seat except a completed one
+(or a no-show's), which stays counted in its (completed) class's current_seats as the seat kept
+for it: deleting it takes it out of that count, so the counters remain the sum of the class's
+seat bookings.
 """
 
 from __future__ import annotations

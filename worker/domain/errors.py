@@ -17,6 +17,8 @@ DomainError                   a command refused; `.transient`: may pass if sent 
 ├── CapacityBelowTakenError   max_seats lowered below the seats taken and offered
 ├── NoBookableClassError      a term booking found no class of its series open now
 ├── ClassNotOverError         a class completed by hand before it has ended
+├── AttendanceNotTrackedError check-in on a class that does not track attendance
+├── CheckInClosedError        check-in before its window opens or after the class ended
 ├── NotFinalError             a booking deleted before it (or a seat in its class) is final
 ├── ChangedConcurrentlyError  the row changed between the decision and the write
 ├── ItemRefusedError          one item of an all-or-nothing bulk refused; `.index`, `.cause`
@@ -110,6 +112,14 @@ class NoBookableClassError(DomainError):
 
 class ClassNotOverError(DomainError):
     """A class cannot be completed before its end."""
+
+
+class AttendanceNotTrackedError(DomainError):
+    """Check-in on a class whose settings do not track attendance."""
+
+
+class CheckInClosedError(DomainError):
+    """Check-in before BOOKINGS_CHECK_IN_OPENS ahead of the start, or once the class is over."""
 
 
 class NotFinalError(DomainError):

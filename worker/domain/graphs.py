@@ -33,6 +33,10 @@ class State(StrEnum):
     OFFER_DECLINED = "offer_declined"
     OFFER_EXPIRED = "offer_expired"
     WAITLIST_EXPIRED = "waitlist_expired"
+    # attendance and late cancels (a class that tracks attendance, or allows late cancels)
+    CHECKED_IN = "checked_in"
+    NO_SHOW = "no_show"
+    LATE_CANCELLED = "late_cancelled"
     # both
     COMPLETED = "completed"
 
@@ -113,6 +117,15 @@ CUSTOMER_GRAPH = _graph(
             **_CUSTOMER_CANCELS,
             "complete": State.COMPLETED,
             "move": State.CONFIRMED,
+            "check_in": State.CHECKED_IN,
+            # A customer's cancel past min_cancel_time, where the seat's policy allows it.
+            "late_cancel": State.LATE_CANCELLED,
+            # A class that tracks attendance completes without this seat checked in.
+            "mark_no_show": State.NO_SHOW,
+        },
+        State.CHECKED_IN: {
+            "cancel_by_owner": State.CANCELLED_BY_OWNER,
+            "complete": State.COMPLETED,  # attended
         },
         State.WAITLISTED: {
             **_CUSTOMER_CANCELS,
@@ -128,14 +141,16 @@ CUSTOMER_GRAPH = _graph(
             **_LINE_CLOSES,
         },
     },
-    system_actions=frozenset({"promote", "offer", "expire_offer", "expire_waitlist"}),
+    system_actions=frozenset(
+        {"promote", "offer", "expire_offer", "expire_waitlist", "late_cancel", "mark_no_show"}
+    ),
 )
 
 GRAPHS: Mapping[str, Graph] = MappingProxyType({g.name: g for g in (OWNER_GRAPH, CUSTOMER_GRAPH)})
 
 # Where a seat booking's seats are counted on its class, by its state:
 # held (current_seats), offered (offered_seats) or waiting (waitlist_seats); others count nowhere.
-SEAT_HOLDING_STATES = (State.CONFIRMED, State.COMPLETED)
+SEAT_HOLDING_STATES = (State.CONFIRMED, State.CHECKED_IN, State.COMPLETED, State.NO_SHOW)
 OFFERED_STATES = (State.OFFERED,)
 WAITING_STATES = (State.WAITLISTED,)
 # In the line: waiting, or offered and not yet answered.
@@ -151,20 +166,37 @@ class Cascade:
     to_state: State
 
 
+_LINE_EXPIRES = tuple(
+    Cascade(state, "expire_waitlist", State.WAITLIST_EXPIRED) for state in IN_LINE_STATES
+)
+
 # A class's action -> what happens to each of its seat bookings.
 CASCADES: Mapping[str, tuple[Cascade, ...]] = MappingProxyType(
     {
         "cancel": tuple(
             Cascade(state, "cancel_by_owner", State.CANCELLED_BY_OWNER)
-            for state in (State.CONFIRMED, *IN_LINE_STATES)
+            for state in (State.CONFIRMED, State.CHECKED_IN, *IN_LINE_STATES)
         ),
         "complete": (
             Cascade(State.CONFIRMED, "complete", State.COMPLETED),
-            *(
-                Cascade(state, "expire_waitlist", State.WAITLIST_EXPIRED)
-                for state in IN_LINE_STATES
-            ),
+            # checked in only where attendance is tracked; completes as attended either way
+            Cascade(State.CHECKED_IN, "complete", State.COMPLETED),
+            *_LINE_EXPIRES,
         ),
         "set_max_seats": (),
     }
 )
+
+# Completing a class that tracks attendance: who never checked in is a no-show.
+ATTENDANCE_COMPLETION: tuple[Cascade, ...] = (
+    Cascade(State.CONFIRMED, "mark_no_show", State.NO_SHOW),
+    Cascade(State.CHECKED_IN, "complete", State.COMPLETED),
+    *_LINE_EXPIRES,
+)
+
+
+def cascades_of(action: str, *, tracks_attendance: bool) -> tuple[Cascade, ...]:
+    """What a class's `action` does to its seat bookings, given whether it tracks attendance."""
+    if action == "complete" and tracks_attendance:
+        return ATTENDANCE_COMPLETION
+    return CASCADES[action]

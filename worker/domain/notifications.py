@@ -26,6 +26,10 @@ AUDIENCE: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "decline_offer": MappingProxyType({}),
         "expire_offer": MappingProxyType({CUSTOMER: "booking.offer_expired"}),
         "expire_waitlist": MappingProxyType({CUSTOMER: "booking.waitlist_expired"}),
+        # running a class: a check-in tells nobody; a no-show its customer, a late cancel the owner
+        "check_in": MappingProxyType({}),
+        "mark_no_show": MappingProxyType({CUSTOMER: "booking.no_show"}),
+        "late_cancel": MappingProxyType({OWNER: "booking.late_cancelled"}),
         # the owner of each class hears of a move (see moved_notices)
         "move": MappingProxyType({CUSTOMER: "booking.moved", OWNER: "booking.moved"}),
     }

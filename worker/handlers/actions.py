@@ -10,8 +10,9 @@ from sqlalchemy import RowMapping
 
 from api_client.contract.requests import ActionRequest
 
+from ..domain.attendance import customer_cancel_action, policy_of
 from ..domain.errors import ChangedConcurrentlyError, NotFoundError
-from ..domain.graphs import CASCADES, GROUP_OWNER
+from ..domain.graphs import GROUP_OWNER, State, cascades_of
 from ..domain.notifications import Notice, notices_for
 from ..domain.transitions import decide_action
 from ..domain.waitlist import SeatCounts, change_of
@@ -42,36 +43,41 @@ def transition(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Ro
     bookings, the class's seat counts, the line served with any seats freed, logs and
     notifications staged. Returns (booking, its class), both as they now are."""
     booking, klass = _locked(tx, request, now)
+    if request.action == "check_in" and booking["state"] == State.CHECKED_IN:
+        return booking, klass  # checked in already: the first check-in's answer, unchanged
+    action = _graph_action(request.action, booking, klass, now)
     to_state = decide_action(
         booking["graph"],
         booking["state"],
-        request.action,
+        action,
         now=now,
         class_start=klass["starts_at"],
         min_cancel_s=klass["min_cancel_s"],
         class_end=klass["ends_at"],
         offer_expires_at=booking.get("offer_expires_at"),
+        tracks_attendance=bool(klass.get("track_attendance")),
+        class_state=klass["state"],
+        check_in_opens_s=tx.check_in_opens_s,
     )
     conn = tx.connection
+    recorded = {"checked_in_at": now} if action == "check_in" else {}
     if not queries.move_state(
-        conn, booking["id"], from_state=booking["state"], to_state=to_state, now=now
+        conn, booking["id"], from_state=booking["state"], to_state=to_state, now=now, **recorded
     ):
         raise ChangedConcurrentlyError(
             "the booking changed while the action was applied; try again"
         )
     logs = [
-        queries.log_entry(
-            booking["id"], request.action, booking["state"], to_state, request.message, now
-        )
+        queries.log_entry(booking["id"], action, booking["state"], to_state, request.message, now)
     ]
-    moved: Row = {**booking, "state": to_state, "updated_at": now}
+    moved: Row = {**booking, "state": to_state, "updated_at": now, **recorded}
     if booking["graph"] == GROUP_OWNER:
         klass = {**klass, "state": to_state, "updated_at": now}
         change, cascade_logs = _cascade_to_seat_bookings(tx, klass, request, now)
         logs += cascade_logs
     else:
         change = change_of(booking["state"], to_state, booking["seats"])
-        notices = _notices(request.action, klass, moved, request.message)
+        notices = _notices(action, klass, moved, request.message)
         stage(tx, [(moved, notices)], klass=klass, now=now)
     queries.append_logs(conn, logs)
     klass = _counted(tx, klass, change, now)
@@ -80,7 +86,23 @@ def transition(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Ro
     return moved, serve_line(tx, klass, now)
 
 
+def _graph_action(action: str, booking: Row, klass: Row, now: datetime) -> str:
+    """The graph's action a request takes: a customer's cancel past min_cancel_time is a
+    `late_cancel` where the policy stored on the seat when it was booked allows it."""
+    if action != "cancel_by_customer" or booking["graph"] == GROUP_OWNER:
+        return action
+    return customer_cancel_action(
+        booking["state"],
+        class_start=klass["starts_at"],
+        min_cancel_s=klass["min_cancel_s"],
+        policy=policy_of(booking.get("late_cancel")),
+        now=now,
+    )
+
+
 def _counted(tx: CommandTx, klass: Row, change: SeatCounts, now: datetime) -> Row:
+    if change == SeatCounts():
+        return klass  # no counter moved, and the class row was not written (a check-in)
     tx.seats.count(tx.connection, klass, change, now)
     return {
         **klass,
@@ -120,7 +142,8 @@ def _cascade_to_seat_bookings(
     """The class's action carried to its seat bookings (confirmed, waiting, offered), a few
     statements each; (the change to the class's seat counts, their logs)."""
     change, logs = SeatCounts(), []
-    for cascade in CASCADES[request.action]:
+    tracks_attendance = bool(klass.get("track_attendance"))
+    for cascade in cascades_of(request.action, tracks_attendance=tracks_attendance):
         moved = queries.move_seat_bookings_of_class(
             tx.connection,
             klass["id"],

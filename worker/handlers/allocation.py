@@ -67,6 +67,8 @@ def allocate(
         "owner_booking_id": class_id,
         "seats": seats,
         **booker,
+        # The class's policy as it is now: a later change of its settings leaves this seat's.
+        "late_cancel": klass.get("late_cancel"),
     }
     queries.insert_booking(conn, values)
     queries.append_logs(

@@ -72,6 +72,8 @@ def class_values(
         "waitlist_seats": 0,
         "offered_seats": 0,
         "line_arrivals": 0,
+        "track_attendance": settings.track_attendance,
+        "late_cancel": settings.late_cancel,
         **timekit_columns(body),
     }
 

@@ -51,10 +51,12 @@ class Command(Generic[Request]):
 class Query(Generic[Request]):
     """A read, answered from one read-only transaction; a query that shows signed links
     (include=customer_action_links) reads with `read_linked`, given the process's signer
-    (None when links are not configured)."""
+    (None when links are not configured); one that judges by the time (cancel_policy) reads
+    with `read_at`, given the signer and `now`."""
 
     read: Callable[[Connection, Request], Result]
     read_linked: Callable[[Connection, Request, CustomerLinks | None], Result] | None = None
+    read_at: Callable[[Connection, Request, CustomerLinks | None, datetime], Result] | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from ..customer_links import CustomerLinks
+from ..domain.attendance import DEFAULT_CHECK_IN_OPENS_S
 from ..outbox import StagedDelivery
 from ..storage.seat_guard import SeatGuard
 from ..storage.unit_of_work import UnitOfWork
@@ -32,3 +33,5 @@ class HandlerDeps:
     dispatch: Callable[[Sequence[StagedDelivery]], None] = lambda _staged: None
     # Signs the links include=customer_action_links shows; None: no links are configured.
     action_links: CustomerLinks | None = None
+    # How long before its class's start a seat may check in (BOOKINGS_CHECK_IN_OPENS).
+    check_in_opens_s: int = DEFAULT_CHECK_IN_OPENS_S

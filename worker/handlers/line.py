@@ -183,6 +183,8 @@ def join_line(
         "seats": seats,
         **booker,
         "line_number": number,
+        # The class's policy as it is now: a later change of its settings leaves this seat's.
+        "late_cancel": klass.get("late_cancel"),
     }
     queries.insert_booking(conn, values)
     queries.append_logs(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping
@@ -15,14 +16,19 @@ from ..domain.graphs import GROUP_OWNER, State
 from ..presenter import booking_data
 from ..storage import line_queries, queries
 from ..storage.outbox_queries import read_notifications
+from .attendance import attendance_of, cancel_policy_of
 from .command import Query, Result
 
 
 def get_booking(
-    conn: Connection, query: BookingQuery, links: CustomerLinks | None = None
+    conn: Connection,
+    query: BookingQuery,
+    links: CustomerLinks | None = None,
+    now: datetime | None = None,
 ) -> Result:
     """A booking with the includes asked for (Timekit's event, calendar and user show nothing
-    more than attributes does, and are ignored); `links` signs customer_action_links."""
+    more than attributes does, and are ignored); `links` signs customer_action_links; `now`
+    judges cancel_policy."""
     include = query.include
     booking = queries.read_booking(conn, query.booking_id)
     if booking is None:
@@ -42,6 +48,10 @@ def get_booking(
     signed = None
     if links is not None and "customer_action_links" in include:
         signed = links.for_row(booking, klass)
+    attendance = attendance_of(conn, klass) if is_class and "attendance" in include else None
+    policy = None
+    if not is_class and now is not None and "cancel_policy" in include:
+        policy = cancel_policy_of(booking, klass, now)
     data = booking_data(
         with_place(conn, booking),
         klass=klass,
@@ -52,6 +62,8 @@ def get_booking(
         waitlist=line,
         customers=customers,
         action_links=signed,
+        attendance=attendance,
+        cancel_policy=policy,
     )
     return {"data": data}
 
@@ -76,4 +88,4 @@ def waitlist_of(conn: Connection, class_id: Any) -> list[dict[str, Any]]:
     return entries
 
 
-GET_BOOKING = Query(get_booking, read_linked=get_booking)
+GET_BOOKING = Query(get_booking, read_linked=get_booking, read_at=get_booking)

@@ -39,7 +39,7 @@ class CommandRunner:
             key = _key(contract, kwargs)
             route = ROUTES[task_name](request)
             if isinstance(route, Query):
-                return self.read(route, request)
+                return self.read(route, request, now)
             if isinstance(route, EachAlone):
                 return {"data": [self.run(c, f"{key}:{i}", r, now) for i, c, r in route.commands]}
             return self.run(route, key, request, now)
@@ -62,8 +62,10 @@ class CommandRunner:
                 raise
             return refusal_result(refusal)
 
-    def read(self, query: Query[Any], request: Any) -> Result:
+    def read(self, query: Query[Any], request: Any, now: datetime | None = None) -> Result:
         with self.deps.read_only() as uow:
+            if query.read_at is not None and now is not None:
+                return query.read_at(uow.connection, request, self.deps.action_links, now)
             if query.read_linked is not None:
                 return query.read_linked(uow.connection, request, self.deps.action_links)
             return query.read(uow.connection, request)
@@ -77,7 +79,12 @@ class CommandRunner:
         staged: list[StagedDelivery],
     ) -> tuple[Result, bool]:
         def in_transaction(connection: Any) -> Result:
-            tx = CommandTx(connection, seats=self.deps.seats, channels=self.deps.channels)
+            tx = CommandTx(
+                connection,
+                seats=self.deps.seats,
+                channels=self.deps.channels,
+                check_in_opens_s=self.deps.check_in_opens_s,
+            )
             result = command.apply(tx, request, now)
             staged[:] = tx.staged
             return result

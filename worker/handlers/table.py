@@ -13,6 +13,7 @@ from typing import Any
 from api_client.contract import tasks
 
 from .actions import APPLY_ACTION
+from .attendance import GET_ROSTER
 from .bulk import command_for, command_for_bulk
 from .capacity import SET_MAX_SEATS
 from .command import Command, EachAlone, Query
@@ -46,5 +47,6 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
         tasks.LIST_GROUPS: always(LIST_GROUPS),
         tasks.GET_GROUP: always(GET_GROUP),
         tasks.SEARCH_BOOKINGS: always(SEARCH_BOOKINGS),
+        tasks.GET_ROSTER: always(GET_ROSTER),
     }
 )

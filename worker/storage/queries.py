@@ -101,13 +101,20 @@ def insert_bookings(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def move_state(
-    conn: Connection, booking_id: UUID, *, from_state: str, to_state: str, now: datetime
+    conn: Connection,
+    booking_id: UUID,
+    *,
+    from_state: str,
+    to_state: str,
+    now: datetime,
+    **columns: Any,
 ) -> bool:
-    """Move one booking from `from_state` to `to_state`; False if it was no longer there."""
+    """Move one booking from `from_state` to `to_state` (setting `columns` too, such as its
+    checked_in_at); False if it was no longer there."""
     statement = (
         update(bookings)
         .where(bookings.c.id == booking_id, bookings.c.state == from_state)
-        .values(state=to_state, updated_at=now)
+        .values(state=to_state, updated_at=now, **columns)
     )
     return conn.execute(statement).rowcount == 1
 

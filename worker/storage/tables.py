@@ -91,6 +91,11 @@ bookings = Table(
     Column("waitlist_seats", Integer),
     Column("offered_seats", Integer),
     Column("line_arrivals", Integer),  # how many have joined its line: the next entry's number
+    # Running a class (migration 0007): its settings; a seat keeps the late_cancel of its class
+    # as it was when booked, and when it checked in.
+    Column("track_attendance", Boolean),
+    Column("late_cancel", String(10)),
+    Column("checked_in_at", UtcDateTime),
     # A seat booking (group_customer)
     Column("owner_booking_id", Uuid, ForeignKey("bookings.id")),
     Column("seats", Integer),

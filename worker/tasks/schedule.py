@@ -12,7 +12,7 @@ from ..runtime import current_runtime
 from ..storage import outbox_queries
 from ..storage.queries import forget_command_keys
 from .commands import runner
-from .deliveries import dispatch_deliveries
+from .deliveries import deliver_staged, dispatch_deliveries
 
 SWEEP_OUTBOX = "bookings.sweep_outbox"
 COMPLETE_PAST_CLASSES = "bookings.complete_past_classes"
@@ -44,6 +44,8 @@ def complete_past_classes() -> dict[str, Any]:
         now=_now(),
         grace_s=runtime.settings.complete_grace_s,
         batch=runtime.settings.complete_batch,
+        channels=runtime.settings.channels,
+        dispatch=deliver_staged,
     )
     return {"classes": report.classes, "seat_bookings": report.seat_bookings}
 
