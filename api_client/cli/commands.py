@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 from ..client import DEFAULT_REDIS_URL, BookingClient
 from ..errors import BookingError
 from .detail import booking_detail, waitlist_view
+from .feeds import add_feed, feed
 from .files import Body, BodyFileError, import_bodies, is_series, load_bodies
 from .rendering import Output, created_table, failures_table, groups_table, import_table
 
@@ -149,6 +150,7 @@ _COMMANDS: dict[str, Command] = {
     "waitlist": waitlist,
     "move": move,
     "set-max-seats": set_max_seats,
+    "feed": feed,
 }
 
 
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_waitlist(commands, shared)
     _add_move(commands, shared)
     _add_set_max_seats(commands, shared)
+    add_feed(commands, shared)
     return parser
 
 
