@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +19,7 @@ from icalendar import Calendar
 
 from harness.bodies import class_body, seat_body, series_body
 from harness.gateways import running_gateway
+from harness.processes import REPO_ROOT
 from harness.workers import Deployment
 
 pytestmark = pytest.mark.integration
@@ -197,3 +202,31 @@ def test_tokens_are_the_owners_alone_and_bad_input_is_refused(http: httpx.Client
     assert bad_email.status_code == 422 and set(bad_email.json()["errors"]) == {"email"}
     assert unknown.status_code == 404 and set(unknown.json()) == {"error"}
     assert malformed.status_code == 422 and set(malformed.json()["errors"]) == {"token_id"}
+
+
+def bookings(deployment: Deployment, *args: str) -> Any:
+    """`bookings ARGS... --json` in a fresh interpreter; its answer, parsed."""
+    env = {**os.environ, "BOOKINGS_REDIS_URL": deployment.redis_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "api_client.cli", "--timeout", "60", "--json", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout)["data"]
+
+
+def test_the_cli_issues_a_customer_token_and_revokes_it(
+    deployment: Deployment, http: httpx.Client
+) -> None:
+    issued_here = bookings(deployment, "feed", "issue", "--customer", "doc.brown@mcfly.example")
+    assert feed(http, issued_here["feed_path"]).status_code == 200
+
+    revoked = bookings(deployment, "feed", "revoke", issued_here["id"])
+
+    assert revoked["revoked_at"] is not None and "token" not in revoked
+    assert feed(http, issued_here["feed_path"]).status_code == 404
