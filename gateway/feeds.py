@@ -90,7 +90,7 @@ def feed_tokens_router(
         """A token for the feed of every class of the calendar, from 30 days back on."""
         token, handle = await call(client.submit_feed_token, calendar_id, None, idempotency_key)
         issued = await answer(handle, watcher, wait_s, 201)
-        return _shown_once(issued, request, token, calendar_id)
+        return with_token_shown(issued, str(request.base_url), token, calendar_id)
 
     @router.post(
         "/customers/feed_tokens",
@@ -110,7 +110,7 @@ def feed_tokens_router(
         body = parsed_as(CustomerFeedBody, await json_object(request))
         token, handle = await call(client.submit_feed_token, None, body.email, idempotency_key)
         issued = await answer(handle, watcher, wait_s, 201)
-        return _shown_once(issued, request, token, None)
+        return with_token_shown(issued, str(request.base_url), token, None)
 
     @router.delete("/feed_tokens/{token_id}", responses=REVOKED)
     async def revoke_feed_token(
@@ -123,8 +123,8 @@ def feed_tokens_router(
     return router
 
 
-def _shown_once(
-    issued: JSONResponse, request: Request, token: str, calendar_id: str | None
+def with_token_shown(
+    issued: JSONResponse, base_url: str, token: str, calendar_id: str | None
 ) -> JSONResponse:
     """The answer with the token and its feed's URL: the worker never had them, so a pending
     answer (202) carries them too, or they would be lost."""
@@ -132,8 +132,8 @@ def _shown_once(
         return issued
     body = json.loads(bytes(issued.body))
     path = feed_path(token, calendar_id)
-    base = str(request.base_url).rstrip("/")
-    body["data"] = {**body["data"], "token": token, "feed_path": path, "feed_url": base + path}
+    feed_url = base_url.rstrip("/") + path
+    body["data"] = {**body["data"], "token": token, "feed_path": path, "feed_url": feed_url}
     headers = {"Location": issued.headers["location"]} if "location" in issued.headers else None
     return JSONResponse(body, status_code=issued.status_code, headers=headers)
 
@@ -157,12 +157,12 @@ def feeds_router(client: BookingClient) -> APIRouter:
 
 def _feed_response(feed: dict[str, str], request: Request) -> Response:
     headers = {"ETag": feed["etag"], "Cache-Control": CACHE_CONTROL}
-    if _matches(request.headers.get("if-none-match"), feed["etag"]):
+    if if_none_match_names(request.headers.get("if-none-match"), feed["etag"]):
         return Response(status_code=304, headers=headers)
     return Response(feed["ics"].encode("utf-8"), media_type=CALENDAR, headers=headers)
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def if_none_match_names(if_none_match: str | None, etag: str) -> bool:
     """Whether If-None-Match names this ETag (RFC 9110: weak comparison, or `*`)."""
     if not if_none_match:
         return False

@@ -1,4 +1,5 @@
-"""Calendar feeds through a real gateway (uvicorn) and real workers: tokens, changes, ETags."""
+"""Calendar feeds through a real gateway (uvicorn) and real workers: tokens, changes, ETags;
+and, through the runner in-process, that a wrong token costs what a right one does."""
 
 from __future__ import annotations
 
@@ -16,17 +17,24 @@ import httpx
 import ics
 import pytest
 from icalendar import Calendar
+from sqlalchemy import event as sql_events
+from sqlalchemy.engine import Engine
 
+from api_client.contract import tasks
+from api_client.feed_tokens import new_token, token_digest
 from harness.bodies import class_body, seat_body, series_body
 from harness.gateways import running_gateway
 from harness.processes import REPO_ROOT
 from harness.workers import Deployment
+from tests.support.handlers import command, create, now_utc
+from worker.handlers import CommandRunner, HandlerDeps
 
 pytestmark = pytest.mark.integration
 
 API_KEY = "live_api_key_calendar_feeds_owner"
 WIDGET_KEY = "widget_key_calendar_feeds_site"
 NO_FEED = {"error": "no feed for this token"}
+EMAIL = "doc.brown@mcfly.example"
 
 
 def basic(key: str) -> str:
@@ -223,10 +231,54 @@ def bookings(deployment: Deployment, *args: str) -> Any:
 def test_the_cli_issues_a_customer_token_and_revokes_it(
     deployment: Deployment, http: httpx.Client
 ) -> None:
-    issued_here = bookings(deployment, "feed", "issue", "--customer", "doc.brown@mcfly.example")
+    issued_here = bookings(deployment, "feed", "issue", "--customer", EMAIL)
     assert feed(http, issued_here["feed_path"]).status_code == 200
 
     revoked = bookings(deployment, "feed", "revoke", issued_here["id"])
 
     assert revoked["revoked_at"] is not None and "token" not in revoked
     assert feed(http, issued_here["feed_path"]).status_code == 404
+
+
+def statements_of_read(deps: HandlerDeps, token: str, calendar_id: str | None) -> list[str]:
+    """The SQL a feed read runs (the runner's own, in-process), and that it answered 404 or not."""
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sql_events.listen(Engine, "before_cursor_execute", note)
+    try:
+        query = {"token_digest": token_digest(token), "calendar_id": calendar_id}
+        answer = CommandRunner(deps).handle(tasks.READ_FEED, query, now_utc())
+    finally:
+        sql_events.remove(Engine, "before_cursor_execute", note)
+    return [*seen, f"status {answer.get('status', 200)}"]
+
+
+@pytest.mark.parametrize("kind", ["calendar", "customer"])
+def test_a_wrong_or_revoked_token_takes_the_same_path_as_a_right_one(
+    handler_deps: HandlerDeps, kind: str
+) -> None:
+    # Given a calendar with a class, a live token for its feed (or a customer's) and a revoked one
+    calendar_id = f"timing-{uuid.uuid4().hex[:8]}"
+    create(handler_deps, in_calendar(class_body(), calendar_id))
+    opens = {"calendar_id": calendar_id} if kind == "calendar" else {"customer_email": EMAIL}
+    right, revoked = new_token(), new_token()
+    ids = [
+        command(handler_deps, tasks.ISSUE_FEED_TOKEN, token_digest=token_digest(token), **opens)
+        for token in (right, revoked)
+    ]
+    command(handler_deps, tasks.REVOKE_FEED_TOKEN, token_id=ids[1]["data"]["id"])
+
+    # When each is read
+    read_from = calendar_id if kind == "calendar" else None
+    paths = [
+        statements_of_read(handler_deps, token, read_from)
+        for token in (right, "not-a-token", revoked)
+    ]
+
+    # Then each ran the same statements; only the answer differs
+    assert [path[-1] for path in paths] == ["status 200", "status 404", "status 404"]
+    assert paths[0][:-1] == paths[1][:-1] == paths[2][:-1]
+    assert len(paths[0]) >= 3  # the token, the feed's rows, the answer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,8 @@ from pydantic import ValidationError
 
 from api_client.contract.feeds import FeedTokenIssue
 from api_client.feed_tokens import feed_path, new_token, token_digest
-from gateway.feeds import _matches
+from gateway.answers import pending_response
+from gateway.feeds import if_none_match_names, with_token_shown
 from tests.unit.outbox_rows import SEAT_ID, seat_payload
 from worker.channels.ics import invitation
 from worker.feeds import calendar_feed, customer_feed, entity_tag, sequence
@@ -137,4 +139,17 @@ def test_a_token_opens_one_calendar_or_one_customer(fields: dict[str, str]) -> N
     ],
 )
 def test_if_none_match_names_the_etag(header: str | None, matches: bool) -> None:
-    assert _matches(header, '"abc"') is matches
+    assert if_none_match_names(header, '"abc"') is matches
+
+
+def test_an_issue_answered_later_still_shows_its_token_beside_the_job() -> None:
+    shown = with_token_shown(pending_response("job-1"), "http://gw/", "tok", "studio")
+
+    assert shown.status_code == 202 and shown.headers["location"] == "/v2/jobs/job-1"
+    assert json.loads(bytes(shown.body))["data"] == {
+        "job_id": "job-1",
+        "state": "pending",
+        "token": "tok",
+        "feed_path": "/v2/calendars/studio/feed.ics?token=tok",
+        "feed_url": "http://gw/v2/calendars/studio/feed.ics?token=tok",
+    }
