@@ -212,6 +212,18 @@ def test_tokens_are_the_owners_alone_and_bad_input_is_refused(http: httpx.Client
     assert malformed.status_code == 422 and set(malformed.json()["errors"]) == {"token_id"}
 
 
+def test_an_issue_sent_again_under_its_key_is_refused_not_given_a_dead_token(
+    http: httpx.Client,
+) -> None:
+    key = {"Idempotency-Key": f"feed-{uuid.uuid4()}"}
+    first = http.post("/v2/calendars/studio/feed_tokens", headers=key)
+    again = http.post("/v2/calendars/studio/feed_tokens", headers=key)
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 422 and set(again.json()["errors"]) == {"idempotency_key"}
+    assert feed(http, first.json()["data"]["feed_path"]).status_code == 200
+
+
 def bookings(deployment: Deployment, *args: str) -> Any:
     """`bookings ARGS... --json` in a fresh interpreter; its answer, parsed."""
     env = {**os.environ, "BOOKINGS_REDIS_URL": deployment.redis_url}
