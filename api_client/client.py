@@ -19,6 +19,7 @@ from .contract.requests import CommandEnvelope
 from .contract.tasks import BOOKING_BODY, KEY_FIELD, TASKS
 from .contract.validation import validate
 from .errors import BookingError, InvalidRequestError, ResultTimeoutError, WorkerFailureError
+from .feed_tokens import feed_path, new_token, token_digest
 from .redis_urls import celery_url, master_name, transport_options
 from .result_backend import key_read_backend_url
 
@@ -361,6 +362,45 @@ class BookingClient:
         request = {"booking_id": booking_id, "action": action, "message": message}
         return self._submit(tasks.APPLY_ACTION, request, idempotency_key)
 
+    def issue_feed_token(
+        self,
+        calendar_id: str | None = None,
+        customer_email: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """A new token for one calendar's feed or one customer's confirmed seats (give one of
+        the two). The answer's `token` and `feed_path` are shown here only: the worker keeps
+        the token's sha256 alone, so a lost token is revoked and another issued."""
+        token, handle = self.submit_feed_token(calendar_id, customer_email, idempotency_key)
+        return with_token(handle.result(), token)
+
+    def submit_feed_token(
+        self,
+        calendar_id: str | None = None,
+        customer_email: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[str, PendingResult]:
+        """Draw a token, enqueue its digest, and return the token with a handle at once."""
+        token = new_token()
+        request = {
+            "token_digest": token_digest(token),
+            "calendar_id": calendar_id,
+            "customer_email": customer_email,
+        }
+        return token, self._submit(tasks.ISSUE_FEED_TOKEN, request, idempotency_key)
+
+    def revoke_feed_token(
+        self, token_id: str, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """The token stops opening its feed at once (revoking twice answers the same)."""
+        return self.submit_revoke_feed_token(token_id, idempotency_key).result()
+
+    def submit_revoke_feed_token(
+        self, token_id: str, idempotency_key: str | None = None
+    ) -> PendingResult:
+        """Enqueue revoke_feed_token and return a handle at once."""
+        return self._submit(tasks.REVOKE_FEED_TOKEN, {"token_id": token_id}, idempotency_key)
+
     def pending(self, task_id: str) -> PendingResult:
         """A handle to a result submitted earlier, perhaps by another process."""
         return PendingResult(self._app.AsyncResult(task_id), None, self.timeout_s)
@@ -426,6 +466,13 @@ class BookingClient:
         query = {"search": search, "limit": limit, "page": page, "after": after, "before": before}
         return self._unkeyed(tasks.SEARCH_BOOKINGS, query).result()
 
+    def read_feed(self, token: str, calendar_id: str | None = None) -> dict[str, Any]:
+        """A calendar's feed (its classes from 30 days back on), or with no calendar the
+        confirmed seats of the token's customer: `{"data": {"ics": text, "etag": tag}}`.
+        NotFoundError, alike, for a token that is wrong, revoked or for another feed."""
+        query = {"token_digest": token_digest(token), "calendar_id": calendar_id}
+        return self._unkeyed(tasks.READ_FEED, query).result()
+
     def ping(self) -> dict[str, Any]:
         """A no-op round trip through a worker."""
         return self.submit_ping().result()
@@ -464,6 +511,13 @@ class BookingClient:
         # result backend answer a replay with a different body as if it were the first.
         async_result = self._app.send_task(task_name, kwargs=kwargs, queue=tasks.QUEUE)
         return PendingResult(async_result, idempotency_key, self.timeout_s)
+
+
+def with_token(result: dict[str, Any], token: str) -> dict[str, Any]:
+    """An issued token's answer with the token and its feed's path (for the caller only)."""
+    data = result["data"]
+    path = feed_path(token, data.get("calendar_id"))
+    return {**result, "data": {**data, "token": token, "feed_path": path}}
 
 
 def _checked(body: dict[str, Any]) -> Any:

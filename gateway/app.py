@@ -16,6 +16,7 @@ from . import cors, openapi
 from .action_links import action_links_router
 from .answers import error_response
 from .auth import CHALLENGE, AuthenticationError, KeyKind, key_kind
+from .feeds import feed_tokens_router, feeds_router
 from .results import ResultWatcher
 from .routes import bookings_router
 from .settings import GatewaySettings
@@ -77,6 +78,8 @@ def create_app(
     app.include_router(
         bookings_router(booking_client, watcher, settings.wait_s, require_key, widget)
     )
+    app.include_router(feed_tokens_router(booking_client, watcher, settings.wait_s, require_key))
+    app.include_router(feeds_router(booking_client))
     app.include_router(
         action_links_router(booking_client, watcher, settings.wait_s, settings.link_secret())
     )

@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 from ..client import DEFAULT_REDIS_URL, BookingClient
 from ..errors import BookingError
 from .detail import booking_detail, waitlist_view
+from .feeds import add_feed, feed
 from .files import Body, BodyFileError, import_bodies, is_series, load_bodies
 from .rendering import Output, created_table, failures_table, groups_table, import_table
 from .running import add_running, check_in, roster
@@ -152,6 +153,7 @@ _COMMANDS: dict[str, Command] = {
     "set-max-seats": set_max_seats,
     "check-in": check_in,
     "roster": roster,
+    "feed": feed,
 }
 
 
@@ -175,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_move(commands, shared)
     _add_set_max_seats(commands, shared)
     add_running(commands, shared)
+    add_feed(commands, shared)
     return parser
 
 

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
+from .feeds import FeedQuery, FeedTokenIssue, FeedTokenRevoke
 from .recurrence import GroupOwnerSeries
 from .requests import (
     ActionRequest,
@@ -43,6 +44,9 @@ GET_GROUP = "bookings.get_group"
 SEARCH_BOOKINGS = "bookings.search_bookings"
 DELETE_BOOKING = "bookings.delete_booking"
 GET_ROSTER = "bookings.get_roster"
+ISSUE_FEED_TOKEN = "bookings.issue_feed_token"
+REVOKE_FEED_TOKEN = "bookings.revoke_feed_token"
+READ_FEED = "bookings.read_feed"
 
 QUEUE = "bookings"
 # The keyword a command's idempotency key travels under, beside its request.
@@ -88,11 +92,14 @@ TASKS: dict[str, TaskContract[Any]] = {
         TaskContract(MOVE_BOOKING, TypeAdapter(MoveRequest), keyed=True),
         TaskContract(SET_MAX_SEATS, TypeAdapter(SetMaxSeatsRequest), keyed=True),
         TaskContract(DELETE_BOOKING, TypeAdapter(DeleteRequest), keyed=True),
+        TaskContract(ISSUE_FEED_TOKEN, TypeAdapter(FeedTokenIssue), keyed=True),
+        TaskContract(REVOKE_FEED_TOKEN, TypeAdapter(FeedTokenRevoke), keyed=True),
         TaskContract(RETRY_NOTIFICATIONS, TypeAdapter(NotificationsRetry), keyed=False),
         TaskContract(GET_BOOKING, TypeAdapter(BookingQuery), keyed=False),
         TaskContract(LIST_GROUPS, TypeAdapter(GroupsQuery), keyed=False),
         TaskContract(GET_GROUP, TypeAdapter(GroupQuery), keyed=False),
         TaskContract(SEARCH_BOOKINGS, TypeAdapter(BookingSearch), keyed=False),
         TaskContract(GET_ROSTER, TypeAdapter(RosterQuery), keyed=False),
+        TaskContract(READ_FEED, TypeAdapter(FeedQuery), keyed=False),
     )
 }

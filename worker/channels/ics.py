@@ -1,13 +1,11 @@
-"""iCalendar invitations (.ics) for confirmations and cancellations, via the icalendar library."""
+"""iCalendar invitations (.ics) for confirmations and cancellations (worker/calendar_events.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from icalendar import Calendar, Event
-
-PRODUCT_ID = "-//group-bookings//EN"
+from ..calendar_events import EventFields, event, new_calendar
 
 
 def invitation(
@@ -24,26 +22,21 @@ def invitation(
     offer the file as an invitation rather than a plain attachment.
     """
     info = booking["attributes"]["event_info"]
-    calendar = Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("method", method)
-    event = Event()
-    # One UID per seat booking, so that the cancellation replaces the invitation it follows.
-    event.add("uid", f"{booking['id']}@group-bookings")
-    event.add("dtstamp", now or datetime.now(UTC))
-    event.add("dtstart", datetime.fromisoformat(info["start"]).astimezone(UTC))
-    event.add("dtend", datetime.fromisoformat(info["end"]).astimezone(UTC))
-    event.add("summary", info["what"])
-    if info.get("where"):
-        event.add("location", info["where"])
-    if info.get("description"):
-        event.add("description", info["description"])
-    if organizer:
-        event.add("organizer", f"mailto:{organizer}")
-    if attendee:
-        event.add("attendee", f"mailto:{attendee}")
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("sequence", 1 if method == "CANCEL" else 0)
-    calendar.add_component(event)
+    calendar = new_calendar(method=method)
+    # One UID per seat booking, so that the cancellation replaces the invitation it follows
+    # (and the customer's feed, worker/feeds.py, names the same event).
+    fields = EventFields(
+        booking_id=booking["id"],
+        start=datetime.fromisoformat(info["start"]),
+        end=datetime.fromisoformat(info["end"]),
+        summary=info["what"],
+        stamp=now or datetime.now(UTC),
+        status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
+        sequence=1 if method == "CANCEL" else 0,
+        location=info.get("where"),
+        description=info.get("description"),
+        organizer=organizer,
+        attendee=attendee,
+    )
+    calendar.add_component(event(fields))
     return bytes(calendar.to_ical())

@@ -18,6 +18,7 @@ from .bulk import command_for, command_for_bulk
 from .capacity import SET_MAX_SEATS
 from .command import Command, EachAlone, Query
 from .deletion import DELETE_BOOKING
+from .feeds import ISSUE_FEED_TOKEN, READ_FEED, REVOKE_FEED_TOKEN
 from .groups import GET_GROUP, LIST_GROUPS
 from .moves import MOVE_BOOKING
 from .notifications import RETRY_NOTIFICATIONS
@@ -48,5 +49,8 @@ ROUTES: Mapping[str, Route] = MappingProxyType(
         tasks.GET_GROUP: always(GET_GROUP),
         tasks.SEARCH_BOOKINGS: always(SEARCH_BOOKINGS),
         tasks.GET_ROSTER: always(GET_ROSTER),
+        tasks.ISSUE_FEED_TOKEN: always(ISSUE_FEED_TOKEN),
+        tasks.REVOKE_FEED_TOKEN: always(REVOKE_FEED_TOKEN),
+        tasks.READ_FEED: always(READ_FEED),
     }
 )

@@ -198,3 +198,19 @@ series = Table(
     Column("starts", JSON),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Calendar feed tokens (migration 0008): a random token is shown once, when issued; only its
+# sha256 is kept, so a read of this table gives no feed away. A token opens one calendar's
+# feed (calendar_id) or one customer's (customer_email), until revoked.
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("token_digest", String(64), nullable=False),
+    Column("calendar_id", String(200)),
+    Column("customer_email", String(254)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    CheckConstraint("(calendar_id IS NULL) <> (customer_email IS NULL)", name="one_feed_per_token"),
+    UniqueConstraint("token_digest", name="uq_feed_tokens_token_digest"),
+)
