@@ -111,6 +111,12 @@ class Settings(BaseSettings):
     offer_sweep_every_s: float = Field(default=10, gt=0)
     offer_sweep_batch: int = Field(default=200, ge=1)
 
+    # Reminders before classes (the class setting `reminders`): due ones are staged this often,
+    # so one arrives at most this late. A batch per transaction: set-based, yet short enough
+    # that a sweep killed mid-way loses little work (it is redone by the next one).
+    reminder_sweep_every_s: float = Field(default=60, gt=0)
+    reminder_sweep_batch: int = Field(default=10_000, ge=1)
+
     # Notifications. Channels: any of log, webhook, email, separated by commas. Unset: log, plus
     # webhook and email where their URL is set.
     notification_channels: str | None = None

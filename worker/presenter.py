@@ -186,6 +186,7 @@ def _settings(klass: Row) -> dict[str, Any]:
         "waitlist_size": klass["waitlist_size"],
         "waitlist_promotion": klass["waitlist_promotion"],
         "offer_time": format_duration(klass["offer_s"]),
+        "reminders": [format_duration(s) for s in klass.get("reminder_offsets_s") or ()],
     }
 
 

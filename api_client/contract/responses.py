@@ -70,6 +70,7 @@ class ClassSettings(ResponseModel):
     waitlist_size: int
     waitlist_promotion: Literal["automatic", "offer"]
     offer_time: str
+    reminders: list[str] = []  # durations before the start, the earliest reminder first
 
 
 class WaitlistPlace(ResponseModel):

@@ -91,6 +91,9 @@ bookings = Table(
     Column("waitlist_seats", Integer),
     Column("offered_seats", Integer),
     Column("line_arrivals", Integer),  # how many have joined its line: the next entry's number
+    # The class's reminders: seconds before its start, the earliest first (class_reminders
+    # holds when each may be sent)
+    Column("reminder_offsets_s", JSON),
     # A seat booking (group_customer)
     Column("owner_booking_id", Uuid, ForeignKey("bookings.id")),
     Column("seats", Integer),
@@ -192,4 +195,34 @@ series = Table(
     Column("exdates", JSON, nullable=False),
     Column("starts", JSON),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# When each of a class's reminders may be sent (worker/domain/reminders.py), written with the
+# class: the sweep compares times only, the same SQL on both databases.
+class_reminders = Table(
+    "class_reminders",
+    metadata,
+    Column("class_id", Uuid, ForeignKey("bookings.id"), primary_key=True),
+    Column("offset_s", Integer, primary_key=True),
+    Column("opens_at", UtcDateTime, nullable=False),
+    Column("closes_at", UtcDateTime, nullable=False),
+    # The sweep reads the windows still open: those closing after now.
+    Index("ix_class_reminders_closes_at", "closes_at"),
+)
+
+# One row per reminder staged, written in the transaction that stages its outbox rows: the
+# primary key is what makes each (seat booking, class, offset) reminded once, whatever runs
+# the sweep twice (two beats, a redelivered task, a worker killed before its commit).
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("booking_id", Uuid, ForeignKey("bookings.id"), primary_key=True),
+    Column("class_id", Uuid, ForeignKey("bookings.id"), primary_key=True),
+    Column("offset_s", Integer, primary_key=True),
+    Column("notification_id", Uuid, nullable=False),
+    # Which sweep's transaction staged it: that sweep writes outbox rows for its own rows only.
+    Column("sweep_id", Uuid, nullable=False),
+    Column("staged_at", UtcDateTime, nullable=False),
+    Index("ix_reminders_sent_sweep_id", "sweep_id"),
+    Index("ix_reminders_sent_class_id", "class_id"),
 )
