@@ -42,3 +42,19 @@ def recorded_in(database_url: str, seat_ids: Iterable[str]) -> list[Reminder]:
             return reminders_recorded(conn, seat_ids)
     finally:
         engine.dispose()
+
+
+def undelivered_in(database_url: str, seat_ids: Iterable[str]) -> int:
+    """How many reminder deliveries of these seat bookings are not delivered yet."""
+    ids = [uuid.UUID(seat_id) for seat_id in seat_ids]
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(outbox.c.state).where(
+                    outbox.c.booking_id.in_(ids), outbox.c.type == REMINDER
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return sum(1 for (state,) in rows if state != "delivered")
