@@ -28,16 +28,18 @@ def with_reminder_payloads(conn: Connection, claimed: Sequence[Delivery]) -> lis
     if not empty:
         return list(claimed)
     sent = reminder_queries.read_sent(conn, {row["booking_id"] for row in empty})
-    found = reminder_queries.read_bookings(
-        conn, {row["booking_id"] for row in empty} | {row["class_id"] for row in sent.values()}
-    )
+    seat_ids = {row["booking_id"] for row in empty}
+    found = reminder_queries.read_bookings(conn, seat_ids | {r["class_id"] for r in sent.values()})
+    moved_to = {found[seat]["owner_booking_id"] for seat in seat_ids} - set(found)
+    found |= reminder_queries.read_bookings(conn, moved_to) if moved_to else {}
     payloads: dict[UUID, dict[str, Any]] = {}
     for row in empty:
-        # Deleting a booking deletes its reminders and their deliveries in one transaction.
-        reminder = sent[row["notification_id"]]
-        payloads[row["id"]] = reminder_payload(
-            found[row["booking_id"]], found[reminder["class_id"]], reminder["offset_s"]
-        )
+        # Deleting a seat booking deletes its reminders and their deliveries with it.
+        reminder, seat_booking = sent[row["notification_id"]], found[row["booking_id"]]
+        # The class it was reminded of, unless the seat has moved out and that class was
+        # deleted before the reminder went out: then the class it is in.
+        klass = found.get(reminder["class_id"]) or found[seat_booking["owner_booking_id"]]
+        payloads[row["id"]] = reminder_payload(seat_booking, klass, reminder["offset_s"])
     reminder_queries.fill_payloads(conn, payloads)
     return [
         {**row, "payload": payloads[row["id"]]} if row["id"] in payloads else row for row in claimed

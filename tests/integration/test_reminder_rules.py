@@ -18,7 +18,7 @@ from tests.support.reminders import reminder_deliveries, reminders_recorded
 from worker.channels.log import LogChannel
 from worker.delivery import RetryPolicy, deliver_locally
 from worker.handlers import CommandRunner, HandlerDeps
-from worker.handlers.reminders import SWEEP_REMINDERS
+from worker.handlers.reminders import SWEEP_REMINDERS, ReminderSweep, next_page
 from worker.storage.outbox_queries import read_notifications
 
 pytestmark = pytest.mark.integration
@@ -28,14 +28,15 @@ DAY_S, HOUR_S = 86_400, 3_600
 START = datetime(2034, 1, 10, 18, 0, tzinfo=UTC)
 
 
-def sweep(deps: HandlerDeps, now: datetime, batch: int = 1_000) -> int:
-    """The beat's job, in this process: batches until one comes back short."""
+def sweep(deps: HandlerDeps, now: datetime, classes: int = 100) -> int:
+    """The beat's job, in this process: a page of classes per transaction until the last."""
     staged = 0
-    while True:
-        recorded = int(CommandRunner(deps).run(SWEEP_REMINDERS, None, batch, now)["reminders"])
-        staged += recorded
-        if recorded < batch:
-            return staged
+    page: ReminderSweep | None = ReminderSweep(classes)
+    while page is not None:
+        result = CommandRunner(deps).run(SWEEP_REMINDERS, None, page, now)
+        staged += result["reminders"]
+        page = next_page(page, result)
+    return staged
 
 
 def new_class(deps: HandlerDeps, start: datetime, at: datetime, **settings: Any) -> str:
@@ -158,13 +159,13 @@ def test_a_reminder_is_sent_with_its_booking_and_its_class_as_they_are_then(
 def test_two_sweeps_at_once_record_and_stage_each_reminder_once(
     handler_deps: HandlerDeps,
 ) -> None:
-    # Given 40 seat bookings in four classes whose "1 hour" reminders are due
+    # Given 40 seat bookings in eight classes whose "1 hour" reminders are due
     start = START + timedelta(days=120)
-    classes = [new_class(handler_deps, start, start - timedelta(days=3)) for _ in range(4)]
+    classes = [new_class(handler_deps, start, start - timedelta(days=3)) for _ in range(8)]
     seats = [
         book(handler_deps, class_id, start - timedelta(days=3), f"Customer {n}")
         for class_id in classes
-        for n in range(10)
+        for n in range(5)
     ]
     errors: list[BaseException] = []
     staged: list[int] = []
@@ -172,17 +173,17 @@ def test_two_sweeps_at_once_record_and_stage_each_reminder_once(
     def run() -> None:
         # `now` is passed in, so no clock is frozen here: freezegun is not safe across threads.
         try:
-            staged.append(sweep(handler_deps, start - timedelta(minutes=30), batch=7))
+            staged.append(sweep(handler_deps, start - timedelta(minutes=30), classes=3))
         except BaseException as error:
             errors.append(error)
 
-    # When two sweeps run at once, each in batches of 7
+    # When two sweeps run at once, each three classes per transaction
     sweepers = [threading.Thread(target=run) for _ in range(2)]
     for sweeper in sweepers:
         sweeper.start()
     for sweeper in sweepers:
         sweeper.join()
-    # and a third after them (either may stop early, finding its batch taken by the other)
+    # and a third after them, which finds nothing left
     staged.append(sweep(handler_deps, start - timedelta(minutes=29)))
 
     # Then each seat booking's reminder was recorded once, and staged for its channel once

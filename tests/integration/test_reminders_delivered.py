@@ -36,7 +36,7 @@ from tests.support.handlers import command, create
 from tests.support.reminders import REMINDER, recorded_in, undelivered_in
 from worker.config import Settings
 from worker.handlers import CommandRunner, HandlerDeps
-from worker.handlers.reminders import SWEEP_REMINDERS
+from worker.handlers.reminders import SWEEP_REMINDERS, ReminderSweep
 from worker.locks import ClassLocks
 from worker.storage.engine import dispose_all, engine_for
 from worker.storage.migrate import upgrade_to_head
@@ -83,7 +83,7 @@ def prepare(database_url: str, now: datetime) -> Studio:
     with freeze_time(now - timedelta(minutes=10)):
         late = create(deps, seat_body(class_id, 1, "Late Larry"))["data"]["id"]
     # The "1 day" sweep ran 20 hours ago; its deliveries are left for the outbox sweep.
-    CommandRunner(deps).run(SWEEP_REMINDERS, None, 100, now - timedelta(hours=20))
+    CommandRunner(deps).run(SWEEP_REMINDERS, None, ReminderSweep(100), now - timedelta(hours=20))
     dispose_all()
     return Studio(class_id, (seats[0], seats[1]), (seats[2], seats[3], late))
 

@@ -19,9 +19,7 @@ def delete_bookings(conn: Connection, booking_ids: Sequence[UUID]) -> None:
     ids = list(booking_ids)
     conn.execute(delete(outbox).where(outbox.c.booking_id.in_(ids)))
     conn.execute(delete(booking_logs).where(booking_logs.c.booking_id.in_(ids)))
-    # A seat moved out of a class was reminded of it: its record names that class too.
     conn.execute(delete(reminders_sent).where(reminders_sent.c.booking_id.in_(ids)))
-    conn.execute(delete(reminders_sent).where(reminders_sent.c.class_id.in_(ids)))
     conn.execute(delete(class_reminders).where(class_reminders.c.class_id.in_(ids)))
     # Seat bookings before their class: the self-reference is checked per statement.
     conn.execute(

@@ -1,10 +1,10 @@
 """Reminders in SQL: each class's windows, and staging the due ones set-based, once each.
 
 Staging is two statements in the sweep's transaction, the same on SQLite and PostgreSQL:
-INSERT INTO reminders_sent ... SELECT (the due reminders not yet staged) ON CONFLICT DO
-NOTHING, marked with the sweep's id; then INSERT INTO outbox ... SELECT of the rows that carry
-that id, one statement per channel. A second sweep at the same moment either sees the first's
-rows (committed) and skips them, or waits on their primary key and then skips them: only the
+INSERT INTO reminders_sent ... SELECT (the due reminders) ON CONFLICT DO NOTHING, marked with
+the sweep's id; then INSERT INTO outbox ... SELECT of the rows that carry that id, one statement
+per channel. A reminder staged before conflicts on the primary key and is skipped; a second
+sweep at the same moment waits on the first's uncommitted row, then skips it. Only the
 transaction whose row was written stages the reminder's deliveries.
 """
 
@@ -76,8 +76,27 @@ def schedule(conn: Connection, classes: Sequence[Mapping[str, Any]]) -> None:
         conn.execute(class_reminders.insert(), rows)
 
 
-def stage_due(conn: Connection, *, now: datetime, batch: int, sweep_id: UUID) -> int:
-    """Record up to `batch` reminders due at `now` and not yet staged, under `sweep_id`.
+def open_windows(
+    conn: Connection, *, now: datetime, classes: int, after: UUID | None
+) -> list[UUID]:
+    """Up to `classes` classes with a reminder window open at `now`, in id order after `after`.
+
+    A class's windows do not overlap, so each class has at most one open."""
+    query = (
+        select(class_reminders.c.class_id)
+        .where(class_reminders.c.closes_at > now, class_reminders.c.opens_at <= now)
+        .order_by(class_reminders.c.class_id)
+        .limit(classes)
+    )
+    if after is not None:
+        query = query.where(class_reminders.c.class_id > after)
+    return list(conn.execute(query).scalars())
+
+
+def stage_due(
+    conn: Connection, *, now: datetime, class_ids: Collection[UUID], sweep_id: UUID
+) -> int:
+    """Record the reminders due at `now` in these classes under `sweep_id`; how many were new.
 
     Due (worker/domain/reminders.py): the window is open at `now`, the seat booking is
     confirmed in its class, and no log entry brought it into `confirmed` (booked, promoted,
@@ -93,15 +112,6 @@ def stage_due(conn: Connection, *, now: datetime, batch: int, sweep_id: UUID) ->
         )
         .exists()
     )
-    staged_before = (
-        select(reminders_sent.c.booking_id)
-        .where(
-            reminders_sent.c.booking_id == seat.c.id,
-            reminders_sent.c.class_id == window.c.class_id,
-            reminders_sent.c.offset_s == window.c.offset_s,
-        )
-        .exists()
-    )
     due = (
         select(
             seat.c.id,
@@ -113,16 +123,15 @@ def stage_due(conn: Connection, *, now: datetime, batch: int, sweep_id: UUID) ->
         )
         .select_from(window.join(seat, seat.c.owner_booking_id == window.c.class_id))
         .where(
+            window.c.class_id.in_(list(class_ids)),
             window.c.closes_at > now,
             window.c.opens_at <= now,
             seat.c.state == State.CONFIRMED,
             ~seated_later,
-            ~staged_before,
         )
         # One order for every sweep, so two at once wait on each other's rows in the same
-        # order and never deadlock. A class's windows do not overlap: a seat is due once.
-        .order_by(seat.c.id)
-        .limit(batch)
+        # order and never deadlock.
+        .order_by(window.c.class_id, seat.c.id)
     )
     columns = ["booking_id", "class_id", "offset_s", "notification_id", "sweep_id", "staged_at"]
     statement = _insert(conn, reminders_sent).from_select(columns, due).on_conflict_do_nothing()
@@ -162,12 +171,8 @@ def stage_deliveries(
         )
         if channel == "email":
             rows = rows.where(bookings.c.customer_email.is_not(None))
-        statement = (
-            outbox.insert()
-            .from_select(OUTBOX_COLUMNS, rows)
-            .returning(outbox.c.id, outbox.c.channel)
-        )
-        staged += [(row.id, row.channel) for row in conn.execute(statement)]
+        statement = outbox.insert().from_select(OUTBOX_COLUMNS, rows).returning(outbox.c.id)
+        staged += [(delivery_id, channel) for delivery_id in conn.execute(statement).scalars()]
     return staged
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from ..celery_app import app
 from ..completion import complete_past_classes as complete_past_classes_job
 from ..handlers.line import SWEEP_LINES
-from ..handlers.reminders import SWEEP_REMINDERS
+from ..handlers.reminders import SWEEP_REMINDERS, ReminderSweep, next_page
 from ..runtime import current_runtime
 from ..storage import outbox_queries
 from ..storage.queries import forget_command_keys
@@ -82,12 +82,13 @@ def sweep_waitlists() -> dict[str, Any]:
 
 @app.task(name=SWEEP_DUE_REMINDERS)
 def sweep_reminders() -> dict[str, Any]:
-    """Stage the reminders due now, a batch per transaction, each delivered after its commit.
-    Two beats, or a redelivered sweep, stage nothing twice (worker/handlers/reminders.py)."""
-    batch = current_runtime().settings.reminder_sweep_batch
+    """Stage the reminders due now, a page of classes per transaction, each page's delivered
+    after its commit. Two beats, or a redelivered sweep, stage nothing twice
+    (worker/handlers/reminders.py)."""
+    page: ReminderSweep | None = ReminderSweep(current_runtime().settings.reminder_sweep_batch)
     staged = 0
-    while True:
-        result = runner().run(SWEEP_REMINDERS, None, batch, _now())
+    while page is not None:
+        result = runner().run(SWEEP_REMINDERS, None, page, _now())
         staged += result["reminders"]
-        if result["reminders"] < batch:
-            return {"reminders": staged}
+        page = next_page(page, result)
+    return {"reminders": staged}

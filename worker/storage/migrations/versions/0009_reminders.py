@@ -41,16 +41,10 @@ def upgrade() -> None:
         sa.Column("notification_id", sa.Uuid(), nullable=False),
         sa.Column("sweep_id", sa.Uuid(), nullable=False),
         sa.Column("staged_at", UtcDateTime(), nullable=False),
+        # No foreign keys: see worker/storage/tables.py.
         sa.PrimaryKeyConstraint("booking_id", "class_id", "offset_s", name="pk_reminders_sent"),
-        sa.ForeignKeyConstraint(
-            ["booking_id"], ["bookings.id"], name="fk_reminders_sent_booking_id_bookings"
-        ),
-        sa.ForeignKeyConstraint(
-            ["class_id"], ["bookings.id"], name="fk_reminders_sent_class_id_bookings"
-        ),
     )
     op.create_index("ix_reminders_sent_sweep_id", "reminders_sent", ["sweep_id"])
-    op.create_index("ix_reminders_sent_class_id", "reminders_sent", ["class_id"])
 
 
 def downgrade() -> None:
