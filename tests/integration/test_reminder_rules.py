@@ -17,8 +17,10 @@ from tests.support.handlers import act, command, create, get
 from tests.support.reminders import reminder_deliveries, reminders_recorded
 from worker.channels.log import LogChannel
 from worker.delivery import RetryPolicy, deliver_locally
+from worker.domain.reminders import SETTLED_AFTER
 from worker.handlers import CommandRunner, HandlerDeps
 from worker.handlers.reminders import SWEEP_REMINDERS, ReminderSweep, next_page
+from worker.storage import reminder_queries
 from worker.storage.outbox_queries import read_notifications
 
 pytestmark = pytest.mark.integration
@@ -107,6 +109,29 @@ def test_a_late_sweep_sends_only_the_latest_reminder_due_and_none_after_the_star
     sweep(handler_deps, start - timedelta(minutes=20))  # no sweep ran in the "1 day" window
     sweep(handler_deps, start + timedelta(minutes=1))
 
+    assert recorded(handler_deps, seat) == [(seat, class_id, HOUR_S)]
+
+
+def test_a_window_swept_once_it_is_settled_is_not_read_again(handler_deps: HandlerDeps) -> None:
+    start = START + timedelta(days=60)
+    class_id = new_class(handler_deps, start, start - timedelta(days=3))
+    seat = book(handler_deps, class_id, start - timedelta(days=3), "Marty McFly")
+    opened = start - timedelta(hours=1)
+
+    def still_read(now: datetime) -> bool:
+        with handler_deps.read_only() as uow:
+            windows = reminder_queries.open_windows(
+                uow.connection, now=now, classes=1_000, after=None
+            )
+        return uuid.UUID(class_id) in windows
+
+    # A sweep just after the window opened stages the reminder, and reads the window again later
+    sweep(handler_deps, opened + timedelta(minutes=1))
+    assert recorded(handler_deps, seat) == [(seat, class_id, HOUR_S)]
+    assert still_read(opened + timedelta(minutes=2))
+    # one after it settled marks it: later sweeps skip it
+    sweep(handler_deps, opened + SETTLED_AFTER)
+    assert not still_read(opened + SETTLED_AFTER + timedelta(minutes=1))
     assert recorded(handler_deps, seat) == [(seat, class_id, HOUR_S)]
 
 

@@ -16,6 +16,7 @@ from api_client.errors import InvalidRequestError
 from tests.unit.outbox_rows import START, WHAT, class_row, delivery, seat_row
 from worker.channels.email import compose
 from worker.domain.reminders import (
+    SETTLED_AFTER,
     ReminderWindow,
     due_reminder,
     ordered_offsets,
@@ -73,6 +74,13 @@ def test_a_seat_booked_at_the_very_moment_a_reminder_opens_gets_it() -> None:
     opened = CLASS_START - timedelta(days=1)
 
     assert due_at(opened, seated_at=opened) == DAY_S
+
+
+def test_a_window_is_settled_once_every_command_before_its_opening_has_long_committed() -> None:
+    [day, _hour] = windows
+
+    assert not day.is_settled(day.opens_at + SETTLED_AFTER - timedelta(seconds=1))
+    assert day.is_settled(day.opens_at + SETTLED_AFTER)
 
 
 def test_a_class_keeps_its_offsets_once_each_the_earliest_reminder_first() -> None:

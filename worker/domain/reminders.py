@@ -15,6 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 REMINDER = "booking.reminder"  # the notification's type
+# A window is settled this long after it opened: every command that could have seated someone
+# before it opened (its `now` earlier) has committed long since (commands take milliseconds,
+# and give up on a busy class within seconds). A sweep after that stages all the window will
+# ever have, so later sweeps skip it instead of checking its seats again every minute.
+SETTLED_AFTER = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,10 @@ class ReminderWindow:
     offset_s: int
     opens_at: datetime
     closes_at: datetime
+
+    def is_settled(self, now: datetime) -> bool:
+        """Whether a sweep at `now` finds every reminder this window will ever have."""
+        return now >= self.opens_at + SETTLED_AFTER
 
     def is_due(self, *, seated_at: datetime, now: datetime) -> bool:
         """Due at `now` for a seat confirmed in the class since `seated_at`."""

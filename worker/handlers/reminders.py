@@ -29,13 +29,15 @@ def sweep_reminders(tx: CommandTx, page: ReminderSweep, now: datetime) -> dict[s
     of each reminder is written by the same transaction as its outbox rows, so a sweep killed
     before its commit leaves neither, and a second sweep (another beat, a redelivery) finds
     the reminder recorded and stages nothing for it. Paging by class keeps each transaction's
-    work proportional to its own seats, however many windows are open.
+    work proportional to its own seats, however many windows are open; a window swept once
+    it is settled is marked, and not read again.
     """
     conn, sweep_id = tx.connection, uuid.uuid4()
     class_ids = reminder_queries.open_windows(conn, now=now, classes=page.classes, after=page.after)
     recorded = 0
     if class_ids:
         recorded = reminder_queries.stage_due(conn, now=now, class_ids=class_ids, sweep_id=sweep_id)
+        reminder_queries.settle(conn, now=now, class_ids=class_ids)
     if recorded:
         staged = reminder_queries.stage_deliveries(
             conn, sweep_id=sweep_id, channels=tx.channels, now=now

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Uuid,
     bindparam,
+    false,
     func,
     literal,
     null,
@@ -34,7 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.graphs import State
 from ..domain.notifications import CUSTOMER
-from ..domain.reminders import REMINDER, reminder_windows
+from ..domain.reminders import REMINDER, SETTLED_AFTER, reminder_windows
 from .tables import UtcDateTime, booking_logs, bookings, class_reminders, outbox, reminders_sent
 
 _FILL_PAYLOAD = (
@@ -68,6 +69,7 @@ def schedule(conn: Connection, classes: Sequence[Mapping[str, Any]]) -> None:
             "offset_s": window.offset_s,
             "opens_at": window.opens_at,
             "closes_at": window.closes_at,
+            "settled": False,
         }
         for klass in classes
         for window in reminder_windows(klass["starts_at"], klass.get("reminder_offsets_s") or ())
@@ -79,12 +81,15 @@ def schedule(conn: Connection, classes: Sequence[Mapping[str, Any]]) -> None:
 def open_windows(
     conn: Connection, *, now: datetime, classes: int, after: UUID | None
 ) -> list[UUID]:
-    """Up to `classes` classes with a reminder window open at `now`, in id order after `after`.
-
-    A class's windows do not overlap, so each class has at most one open."""
+    """Up to `classes` classes with a reminder window open at `now` and not settled, in id
+    order after `after`. A class's windows do not overlap, so each class has at most one open."""
     query = (
         select(class_reminders.c.class_id)
-        .where(class_reminders.c.closes_at > now, class_reminders.c.opens_at <= now)
+        .where(
+            class_reminders.c.closes_at > now,
+            class_reminders.c.opens_at <= now,
+            class_reminders.c.settled == false(),
+        )
         .order_by(class_reminders.c.class_id)
         .limit(classes)
     )
@@ -137,6 +142,19 @@ def stage_due(
     statement = _insert(conn, reminders_sent).from_select(columns, due).on_conflict_do_nothing()
     # SQLAlchemy keeps an INSERT's row count only when asked to.
     return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
+
+
+def settle(conn: Connection, *, now: datetime, class_ids: Collection[UUID]) -> None:
+    """Mark the open windows of these classes that are settled at `now` (just swept)."""
+    conn.execute(
+        update(class_reminders)
+        .where(
+            class_reminders.c.class_id.in_(list(class_ids)),
+            class_reminders.c.opens_at <= now - SETTLED_AFTER,
+            class_reminders.c.closes_at > now,
+        )
+        .values(settled=True)
+    )
 
 
 def stage_deliveries(

@@ -206,6 +206,8 @@ class_reminders = Table(
     Column("offset_s", Integer, primary_key=True),
     Column("opens_at", UtcDateTime, nullable=False),
     Column("closes_at", UtcDateTime, nullable=False),
+    # Swept once it was settled (worker/domain/reminders.py): later sweeps skip it.
+    Column("settled", Boolean, nullable=False, default=False),
     # The sweep reads the windows still open: those closing after now.
     Index("ix_class_reminders_closes_at", "closes_at"),
 )

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("offset_s", sa.Integer(), nullable=False),
         sa.Column("opens_at", UtcDateTime(), nullable=False),
         sa.Column("closes_at", UtcDateTime(), nullable=False),
+        sa.Column("settled", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("class_id", "offset_s", name="pk_class_reminders"),
         sa.ForeignKeyConstraint(
             ["class_id"], ["bookings.id"], name="fk_class_reminders_class_id_bookings"
