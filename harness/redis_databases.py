@@ -36,6 +36,7 @@ DATABASES: dict[str, int] = {
     "completion": 15,
     "worker-loss": 15,
     "browser-widget": 15,
+    "reminders": 15,
 }
 # A user that shares the database of another, and why the two can never meet there.
 SHARED = {
@@ -46,6 +47,8 @@ SHARED = {
     # The booking.js tests' worker lives as long as their module, and pytest runs one module at
     # a time; the other two start theirs inside a test. Each empties the database first.
     "browser-widget": "completion",
+    # The reminder delivery test starts its workers inside the test, emptying the database first.
+    "reminders": "completion",
     # Both start their workers (emptying the database first) in their own test module, and
     # pytest runs one module at a time: test_notifications.py's retry test, and the module
     # fixture of test_timekit_webhooks.py.

@@ -72,6 +72,10 @@ def create_app() -> Celery:
                 "task": "bookings.sweep_waitlists",
                 "schedule": settings.offer_sweep_every_s,
             },
+            "sweep-reminders": {
+                "task": "bookings.sweep_reminders",
+                "schedule": settings.reminder_sweep_every_s,
+            },
         },
     )
     return app

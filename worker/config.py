@@ -116,6 +116,13 @@ class Settings(BaseSettings):
     offer_sweep_every_s: float = Field(default=10, gt=0)
     offer_sweep_batch: int = Field(default=200, ge=1)
 
+    # Reminders before classes (the class setting `reminders`): due ones are staged this often,
+    # so one arrives at most this late. Classes per transaction: set-based (a hundred classes
+    # of a hundred seats stage 10,000 reminders in one statement), yet short enough that a
+    # sweep killed mid-way loses little work (the next one redoes it).
+    reminder_sweep_every_s: float = Field(default=60, gt=0)
+    reminder_sweep_batch: int = Field(default=100, ge=1)
+
     # Notifications. Channels: any of log, webhook, email, separated by commas. Unset: log, plus
     # webhook and email where their URL is set.
     notification_channels: str | None = None

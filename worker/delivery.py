@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 from .channels import Channel
+from .reminder_payloads import with_reminder_payloads
 from .storage import outbox_queries
 from .storage.unit_of_work import UnitOfWork
 
@@ -59,10 +60,11 @@ def deliver(
             now=started,
             lease_until=started + timedelta(seconds=policy.lease_s),
         )
+        sending = with_reminder_payloads(uow.connection, claimed)
         uow.commit()
-    errors = _send_by_channel(claimed, channels)
+    errors = _send_by_channel(sending, channels)
     with unit_of_work() as uow:
-        report = _record(uow.connection, claimed, errors, policy=policy, now=now())
+        report = _record(uow.connection, sending, errors, policy=policy, now=now())
         uow.commit()
     return report
 
@@ -80,8 +82,9 @@ def deliver_locally(
     at = now()
     with unit_of_work() as uow:
         claimed = outbox_queries.claim(uow.connection, delivery_ids, now=at, lease_until=at)
-        errors = _send_by_channel(claimed, channels)
-        report = _record(uow.connection, claimed, errors, policy=policy, now=at)
+        sending = with_reminder_payloads(uow.connection, claimed)
+        errors = _send_by_channel(sending, channels)
+        report = _record(uow.connection, sending, errors, policy=policy, now=at)
         uow.commit()
     return report
 

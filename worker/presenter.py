@@ -209,6 +209,7 @@ def _settings(klass: Row) -> dict[str, Any]:
         "offer_time": format_duration(klass["offer_s"]),
         "track_attendance": bool(klass.get("track_attendance")),
         "late_cancel": klass.get("late_cancel") or "refuse",
+        "reminders": [format_duration(s) for s in klass.get("reminder_offsets_s") or ()],
     }
 
 

@@ -180,6 +180,11 @@ DEFAULT_OFFER_TIME = "2 hours"
 # An offer shorter than this could not be read, let alone accepted; longer than this is a typo.
 MIN_OFFER_S = 1
 MAX_OFFER_S = 366 * 24 * 3600
+# Reminders before a class: a handful is what studios send (Mindbody offers two); under a
+# minute would arrive after the class began, more than a year ahead is a typo.
+MAX_REMINDERS = 5
+MIN_REMINDER_S = 60
+MAX_REMINDER_S = 366 * 24 * 3600
 
 
 class ContractModel(BaseModel):
@@ -220,6 +225,18 @@ class OwnerSettings(ContractModel):
     # Running a class: check-in and no-shows; what a late customer cancel does.
     track_attendance: Annotated[bool, Strict()] = False
     late_cancel: LateCancelPolicy = "refuse"
+    # Durations before the start at which each confirmed customer is reminded ("1 day").
+    reminders: Annotated[tuple[Duration, ...], Field(max_length=MAX_REMINDERS)] = ()
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders_apart_and_in_bounds(cls, reminders: tuple[str, ...]) -> tuple[str, ...]:
+        offsets_s = [parse_duration_s(reminder) for reminder in reminders]
+        if not all(MIN_REMINDER_S <= offset_s <= MAX_REMINDER_S for offset_s in offsets_s):
+            raise ValueError("each must be between 1 minute and 366 days")
+        if len(set(offsets_s)) != len(offsets_s):
+            raise ValueError("must not name the same time twice")
+        return reminders
 
     @field_validator("offer_time")
     @classmethod

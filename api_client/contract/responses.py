@@ -72,6 +72,7 @@ class ClassSettings(ResponseModel):
     offer_time: str
     track_attendance: bool = False
     late_cancel: Literal["refuse", "allow"] = "refuse"
+    reminders: list[str] = []  # durations before the start, the earliest reminder first
 
 
 class WaitlistPlace(ResponseModel):

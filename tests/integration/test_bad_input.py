@@ -156,6 +156,12 @@ BAD_LINE_SETTINGS = [
     ("offer_time", "soonish"),
     ("offer_time", "0 seconds"),
 ]
+# A class's reminders: more than five, not a list, too close to the start.
+BAD_REMINDERS = [
+    ["1 week", "3 days", "1 day", "12 hours", "1 hour", "30 minutes"],
+    "1 day",
+    ["30 seconds"],
+]
 
 
 @pytest.mark.parametrize(("setting", "value"), BAD_LINE_SETTINGS)
@@ -176,6 +182,15 @@ def test_a_bad_waitlist_setting_is_refused_by_the_client_and_by_the_worker_and_w
     assert by_worker["status"] == 422
     assert list(by_worker["errors"]) == [f"settings.{setting}"]
     assert count_classes(deployment) == before
+
+
+@pytest.mark.parametrize("reminders", BAD_REMINDERS)
+def test_bad_reminders_are_refused_by_the_client_and_by_the_worker_and_write_nothing(
+    client: BookingClient, deployment: Deployment, reminders: Any
+) -> None:
+    test_a_bad_waitlist_setting_is_refused_by_the_client_and_by_the_worker_and_writes_nothing(
+        client, deployment, "reminders", reminders
+    )
 
 
 def full_class_with_a_line(client: BookingClient, **settings: Any) -> tuple[str, str, str]:

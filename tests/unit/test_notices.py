@@ -59,7 +59,7 @@ def test_an_unknown_seat_action_gives_rise_to_no_notices_but_an_error() -> None:
         notices("cancel")
 
 
-def test_a_seat_gained_or_moved_adds_the_class_to_the_calendar_an_owners_cancel_takes_it_away() -> (
+def test_seats_moves_and_reminders_bring_the_class_to_the_calendar_an_owners_cancel_takes_it() -> (
     None
 ):
     assert dict(CALENDAR_METHOD) == {
@@ -67,6 +67,7 @@ def test_a_seat_gained_or_moved_adds_the_class_to_the_calendar_an_owners_cancel_
         "booking.promoted": "REQUEST",
         "booking.moved": "REQUEST",
         "booking.cancelled_by_owner": "CANCEL",
+        "booking.reminder": "REQUEST",
     }
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..customer_links import CustomerLinks
 from ..domain.notifications import CALENDAR_METHOD, CUSTOMER
+from ..domain.reminders import REMINDER
 from . import Delivery
 from .ics import invitation
 
@@ -29,6 +32,7 @@ SUBJECTS = {
     "booking.moved": "Booking moved: {what}",
     "booking.no_show": "We missed you: {what}",
     "booking.late_cancelled": "Late cancel by the customer: {what}",
+    REMINDER: "Reminder: {what}",
 }
 
 
@@ -72,6 +76,34 @@ def _link_lines(delivery: Delivery, links: CustomerLinks | None) -> list[str]:
     return [f"{LINK_LABELS[action]}: {signed[action]}" for action in wanted if action in signed]
 
 
+def _reminder_lines(delivery: Delivery) -> list[str]:
+    reminder = delivery["payload"].get("reminder") if delivery["type"] == REMINDER else None
+    return [f"Your class starts in {reminder['before']}.", ""] if reminder else []
+
+
+def _when_line(delivery: Delivery) -> str:
+    """The class's time: for a reminder, in its customer's time zone when they gave one."""
+    booking = delivery["payload"]
+    info = booking["attributes"]["event_info"]
+    zone = _customer_zone(booking) if delivery["type"] == REMINDER else None
+    if zone is None:
+        return f"When: {info['start']} to {info['end']}"
+    start = datetime.fromisoformat(info["start"]).astimezone(zone)
+    end = datetime.fromisoformat(info["end"]).astimezone(zone)
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%A %d %B %Y, %H:%M}"
+    return f"When: {start:%A %d %B %Y, %H:%M} to {until} ({zone.key})"
+
+
+def _customer_zone(booking: dict[str, Any]) -> ZoneInfo | None:
+    name = booking["attributes"].get("customer", {}).get("timezone")
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None  # checked when the booking was made; a zone since withdrawn reads as UTC
+
+
 def compose(delivery: Delivery, sender: str, links: CustomerLinks | None = None) -> EmailMessage:
     """The message for one delivery: class, time, seats and the message in plain text, and
     the customer's action links where `links` signs them."""
@@ -88,8 +120,9 @@ def compose(delivery: Delivery, sender: str, links: CustomerLinks | None = None)
     message["Subject"] = SUBJECTS.get(delivery["type"], "{what}").format(what=title)
     message["Message-ID"] = f"<{delivery['notification_id']}@group-bookings>"
     lines = [
+        *_reminder_lines(delivery),
         f"Class: {info['what']}",
-        f"When: {info['start']} to {info['end']}",
+        _when_line(delivery),
         f"Where: {info.get('where') or '-'}",
         f"Seats: {booking.get('seats')}",
         f"Booking: {booking['id']} ({booking['state']})",

@@ -42,6 +42,8 @@ CALENDAR_METHOD: Mapping[str, str] = MappingProxyType(
         "booking.promoted": "REQUEST",
         "booking.moved": "REQUEST",
         "booking.cancelled_by_owner": "CANCEL",
+        # the class's invitation again, so a calendar that lost it has it before class
+        "booking.reminder": "REQUEST",
     }
 )
 

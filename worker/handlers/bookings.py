@@ -10,11 +10,12 @@ from api_client.contract.durations import parse_duration_s
 from api_client.contract.requests import GroupCustomerBooking, GroupOwnerBooking
 
 from ..domain.graphs import GROUP_OWNER, OWNER_GRAPH
+from ..domain.reminders import ordered_offsets
 from ..domain.waitlist import Place, place_for
 from ..domain.windows import BookingWindow
 from ..outbox import CommandTx
 from ..presenter import booking_data
-from ..storage import queries
+from ..storage import queries, reminder_queries
 from .allocation import allocate, class_for_booking, snapshot_of
 from .booking_fields import check_event_matches, seat_booking_columns, timekit_columns
 from .command import Command, ReadOnly, Result
@@ -26,6 +27,7 @@ DETAIL = ("attributes", "related_bookings")
 def create_class(tx: CommandTx, body: GroupOwnerBooking, now: datetime) -> Result:
     values = class_values(body, start=body.event.start, end=body.event.end, now=now)
     queries.insert_booking(tx.connection, values)
+    reminder_queries.schedule(tx.connection, [values])
     queries.append_logs(
         tx.connection, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
     )
@@ -74,6 +76,7 @@ def class_values(
         "line_arrivals": 0,
         "track_attendance": settings.track_attendance,
         "late_cancel": settings.late_cancel,
+        "reminder_offsets_s": ordered_offsets(map(parse_duration_s, settings.reminders)) or None,
         **timekit_columns(body),
     }
 

@@ -12,7 +12,7 @@ from ..domain.errors import NotFoundError
 from ..domain.recurrence import Occurrence, expand_rule, explicit_starts
 from ..outbox import CommandTx
 from ..presenter import booking_data
-from ..storage import queries
+from ..storage import queries, reminder_queries
 from .actions import transition
 from .bookings import DETAIL, class_values
 from .command import Command, Result
@@ -58,6 +58,7 @@ def create_series(tx: CommandTx, body: GroupOwnerSeries, now: datetime) -> Resul
     ]
     # All classes in one statement, all logs in another: all or nothing, and fast.
     queries.insert_bookings(tx.connection, rows)
+    reminder_queries.schedule(tx.connection, rows)
     queries.append_logs(
         tx.connection,
         [queries.log_entry(row["id"], "create", None, row["state"], None, now) for row in rows],

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, delete
 
-from .tables import booking_logs, bookings, outbox
+from .tables import booking_logs, bookings, class_reminders, outbox, reminders_sent
 
 
 def delete_bookings(conn: Connection, booking_ids: Sequence[UUID]) -> None:
@@ -19,6 +19,8 @@ def delete_bookings(conn: Connection, booking_ids: Sequence[UUID]) -> None:
     ids = list(booking_ids)
     conn.execute(delete(outbox).where(outbox.c.booking_id.in_(ids)))
     conn.execute(delete(booking_logs).where(booking_logs.c.booking_id.in_(ids)))
+    conn.execute(delete(reminders_sent).where(reminders_sent.c.booking_id.in_(ids)))
+    conn.execute(delete(class_reminders).where(class_reminders.c.class_id.in_(ids)))
     # Seat bookings before their class: the self-reference is checked per statement.
     conn.execute(
         delete(bookings).where(bookings.c.id.in_(ids), bookings.c.owner_booking_id.isnot(None))

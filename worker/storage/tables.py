@@ -96,6 +96,9 @@ bookings = Table(
     Column("track_attendance", Boolean),
     Column("late_cancel", String(10)),
     Column("checked_in_at", UtcDateTime),
+    # The class's reminders: seconds before its start, the earliest first (class_reminders
+    # holds when each may be sent)
+    Column("reminder_offsets_s", JSON),
     # A seat booking (group_customer)
     Column("owner_booking_id", Uuid, ForeignKey("bookings.id")),
     Column("seats", Integer),
@@ -213,4 +216,37 @@ feed_tokens = Table(
     Column("revoked_at", UtcDateTime),
     CheckConstraint("(calendar_id IS NULL) <> (customer_email IS NULL)", name="one_feed_per_token"),
     UniqueConstraint("token_digest", name="uq_feed_tokens_token_digest"),
+)
+
+# When each of a class's reminders may be sent (worker/domain/reminders.py), written with the
+# class: the sweep compares times only, the same SQL on both databases.
+class_reminders = Table(
+    "class_reminders",
+    metadata,
+    Column("class_id", Uuid, ForeignKey("bookings.id"), primary_key=True),
+    Column("offset_s", Integer, primary_key=True),
+    Column("opens_at", UtcDateTime, nullable=False),
+    Column("closes_at", UtcDateTime, nullable=False),
+    # Swept once it was settled (worker/domain/reminders.py): later sweeps skip it.
+    Column("settled", Boolean, nullable=False, default=False),
+    # The sweep reads the windows still open: those closing after now.
+    Index("ix_class_reminders_closes_at", "closes_at"),
+)
+
+# One row per reminder staged, written in the transaction that stages its outbox rows: the
+# primary key is what makes each (seat booking, class, offset) reminded once, whatever runs
+# the sweep twice (two beats, a redelivered task, a worker killed before its commit). No
+# foreign keys: checking them took half the staging time, and the outbox rows written with
+# these (whose booking_id is checked) already refuse a booking deleted meanwhile.
+reminders_sent = Table(
+    "reminders_sent",
+    metadata,
+    Column("booking_id", Uuid, primary_key=True),
+    Column("class_id", Uuid, primary_key=True),
+    Column("offset_s", Integer, primary_key=True),
+    Column("notification_id", Uuid, nullable=False),
+    # Which sweep's transaction staged it: that sweep writes outbox rows for its own rows only.
+    Column("sweep_id", Uuid, nullable=False),
+    Column("staged_at", UtcDateTime, nullable=False),
+    Index("ix_reminders_sent_sweep_id", "sweep_id"),
 )

@@ -1,4 +1,5 @@
-"""Jobs beat runs on a schedule: completing past classes, sweeping the outbox and old keys."""
+"""Jobs beat runs on a schedule: completing past classes, sweeping the outbox and old keys,
+serving waitlists, staging reminders."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from ..celery_app import app
 from ..completion import complete_past_classes as complete_past_classes_job
 from ..handlers.line import SWEEP_LINES
+from ..handlers.reminders import SWEEP_REMINDERS, ReminderSweep, next_page
 from ..runtime import current_runtime
 from ..storage import outbox_queries
 from ..storage.queries import forget_command_keys
@@ -18,6 +20,7 @@ SWEEP_OUTBOX = "bookings.sweep_outbox"
 COMPLETE_PAST_CLASSES = "bookings.complete_past_classes"
 SWEEP_COMMAND_KEYS = "bookings.sweep_command_keys"
 SWEEP_WAITLISTS = "bookings.sweep_waitlists"
+SWEEP_DUE_REMINDERS = "bookings.sweep_reminders"
 KEY_SWEEP_BATCH = 10_000
 # How many due deliveries one sweep hands out; the next sweep takes the rest.
 SWEEP_LIMIT = 20_000
@@ -77,3 +80,17 @@ def sweep_waitlists() -> dict[str, Any]:
         swept += result["classes"]
         if result["classes"] < batch:
             return {"classes": swept}
+
+
+@app.task(name=SWEEP_DUE_REMINDERS)
+def sweep_reminders() -> dict[str, Any]:
+    """Stage the reminders due now, a page of classes per transaction, each page's delivered
+    after its commit. Two beats, or a redelivered sweep, stage nothing twice
+    (worker/handlers/reminders.py)."""
+    page: ReminderSweep | None = ReminderSweep(current_runtime().settings.reminder_sweep_batch)
+    staged = 0
+    while page is not None:
+        result = runner().run(SWEEP_REMINDERS, None, page, _now())
+        staged += result["reminders"]
+        page = next_page(page, result)
+    return {"reminders": staged}
