@@ -78,6 +78,9 @@ class LoadPlan:
     attempt_timeout_s: float = ATTEMPT_TIMEOUT_S
     # The classes' (id, start, end) as created, which booking.js repeats in its bodies.
     event_times: tuple[tuple[str, str, str], ...] = ()
+    # A file that, while it exists, keeps callers sending past `duration_s`: the drill holds
+    # the load open until its fault has happened (runner.hold_open_until_first_fault).
+    hold_open_path: str | None = None
 
 
 @dataclass
@@ -165,11 +168,15 @@ def _client_thread(plan: LoadPlan, process_index: int, thread_index: int) -> Non
     sent = 0
     with BookingClient(plan.redis_url, timeout_s=plan.attempt_timeout_s) as client:
         while plan.commands_per_thread is None or sent < plan.commands_per_thread:
-            if deadline is not None and time.monotonic() >= deadline:
+            if deadline is not None and time.monotonic() >= deadline and not held_open(plan):
                 break
             for told in caller.next_commands(client):
                 append_journal(journal, told)
                 sent += 1
+
+
+def held_open(plan: LoadPlan) -> bool:
+    return plan.hold_open_path is not None and Path(plan.hold_open_path).exists()
 
 
 class Caller(LineCommands, TimekitCommands):

@@ -57,6 +57,10 @@ PRODUCTION_TIMEOUTS = (
 # On top of the visibility timeout and one restore sweep: the restored message queued behind
 # others and run on two busy cores.
 REDELIVERY_SLACK_S = 15.0
+# How long past its time the load is held open for a fault that has not come yet, and how
+# often that is looked at.
+HOLD_OPEN_AT_MOST_S = 90.0
+HOLD_OPEN_STEP_S = 1.0
 ENDING_CLASS_LENGTH = timedelta(seconds=2)
 
 
@@ -226,6 +230,12 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
                 sending_until=load_started + (size.duration_s or float("inf")),
             )
             broke: list[str] = []
+            if drill.expects_faults and not drill.counts_redeliveries:
+                plan = replace(plan, hold_open_path=str(workdir / "hold-open-until-a-fault"))
+                Path(plan.hold_open_path or "").touch()
+                threading.Thread(
+                    target=hold_open_until_first_fault, args=(run, plan), daemon=True
+                ).start()
             fault_loop = threading.Thread(target=inject, args=(drill, run, broke), daemon=True)
             fault_loop.start()
             stalls: list[str] = []
@@ -305,6 +315,24 @@ def settle(cluster: Cluster) -> datetime:
         cluster.stop(name)
     wait_for_quiet(cluster.database_url, DRAIN_TIMEOUT_S)
     return settled_at
+
+
+def hold_open_until_first_fault(run: FaultRun, plan: LoadPlan) -> None:
+    """Keep the callers sending, and the fault loop working, past the load's time until the
+    first fault has happened (or HOLD_OPEN_AT_MOST_S): on a slow machine a victim may take
+    longer than a short form's load to be caught mid-command, and a drill that injected no
+    fault proves nothing. On a quick one the first fault comes well inside the load's time
+    and this changes nothing."""
+    assert plan.hold_open_path is not None
+    hold = Path(plan.hold_open_path)
+    give_up_at = time.monotonic() + HOLD_OPEN_AT_MOST_S
+    try:
+        while run.faults == 0 and not run.load_done.is_set() and time.monotonic() < give_up_at:
+            if time.monotonic() > run.sending_until - HOLD_OPEN_STEP_S:
+                run.sending_until = time.monotonic() + 2 * HOLD_OPEN_STEP_S
+            time.sleep(HOLD_OPEN_STEP_S / 4)
+    finally:
+        hold.unlink(missing_ok=True)
 
 
 def inject(drill: Drill, run: FaultRun, broke: list[str]) -> None:
