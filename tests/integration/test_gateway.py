@@ -296,6 +296,9 @@ def test_the_openapi_document_lists_every_endpoint(http: TestClient) -> None:
         "/v2/bookings/{booking_id}",
         "/v2/bookings/{booking_id}/{action}",
         "/v2/bookings/{booking_id}/roster.csv",
+        "/v2/calendars/{calendar_id}/feed_tokens",
+        "/v2/customers/feed_tokens",
+        "/v2/feed_tokens/{token_id}",
         "/v2/jobs/{job_id}",
     }
     create = paths["/v2/bookings"]["post"]
