@@ -21,6 +21,7 @@ from typing import Any
 import redis
 from sqlalchemy import Engine, create_engine, text
 
+from api_client.errors import NotFoundError
 from harness.bodies import seat_body
 from worker.keys import STALE_LOCK_DRILL_KEY
 
@@ -352,7 +353,10 @@ def _fill(run: FaultRun, class_id: str) -> int:
     taken = 0
     with run.cluster.client(timeout_s=10) as client:
         while True:
-            seats = client.get_booking(class_id, "attributes")["data"]["attributes"]
+            try:
+                seats = client.get_booking(class_id, "attributes")["data"]["attributes"]
+            except NotFoundError:
+                return taken  # cancelled and deleted by the load meanwhile: nothing to fill
             counts = seats["group_booking"]
             # Seats offered to the line are held too (an offer that lapsed meanwhile frees
             # them only for the line, which the booking serves first).
