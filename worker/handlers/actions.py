@@ -125,14 +125,19 @@ def _locked(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Row, 
     if booking is None:
         raise NotFoundError(f"no booking with id {request.booking_id}")
     if booking["graph"] == GROUP_OWNER:
-        klass = _present(tx.seats.read_class(conn, booking["id"]))
+        klass = _still_there(tx.seats.read_class(conn, booking["id"]), request)
         return klass, klass
-    klass = serve_line(tx, _present(tx.seats.read_class(conn, booking["owner_booking_id"])), now)
-    return _present(queries.read_booking(conn, request.booking_id)), klass
+    locked = _still_there(tx.seats.read_class(conn, booking["owner_booking_id"]), request)
+    klass = serve_line(tx, locked, now)
+    return _still_there(queries.read_booking(conn, request.booking_id), request), klass
 
 
-def _present(row: RowMapping | None) -> Row:
-    assert row is not None, "a booking found is not deleted; a seat booking has its class"
+def _still_there(row: RowMapping | None, request: ActionRequest) -> Row:
+    """The row read under the class's lock. The booking was read before that lock, so a
+    deletion of its (final) class may have committed in between: then it is gone, as if it
+    had been deleted before the action came."""
+    if row is None:
+        raise NotFoundError(f"no booking with id {request.booking_id}")
     return dict(row)
 
 
