@@ -37,6 +37,7 @@ DATABASES: dict[str, int] = {
     "worker-loss": 15,
     "browser-widget": 15,
     "reminders": 15,
+    "metrics": 15,
 }
 # A user that shares the database of another, and why the two can never meet there.
 SHARED = {
@@ -49,6 +50,8 @@ SHARED = {
     "browser-widget": "completion",
     # The reminder delivery test starts its workers inside the test, emptying the database first.
     "reminders": "completion",
+    # The metrics tests' worker lives as long as their module, like booking.js's above.
+    "metrics": "completion",
     # Both start their workers (emptying the database first) in their own test module, and
     # pytest runs one module at a time: test_notifications.py's retry test, and the module
     # fixture of test_timekit_webhooks.py.

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection
 
+from . import metrics
 from .channels import Channel
 from .reminder_payloads import with_reminder_payloads
 from .storage import outbox_queries
@@ -39,6 +40,8 @@ class DeliveryReport:
     retrying: list[UUID]
     failed: int
     retry_at: datetime | None
+    # How many sends per (channel, outcome): delivered, retrying or failed.
+    by_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def deliver(
@@ -66,6 +69,7 @@ def deliver(
     with unit_of_work() as uow:
         report = _record(uow.connection, sending, errors, policy=policy, now=now())
         uow.commit()
+    metrics.deliveries_ended(report.by_channel)
     return report
 
 
@@ -86,6 +90,7 @@ def deliver_locally(
         errors = _send_by_channel(sending, channels)
         report = _record(uow.connection, sending, errors, policy=policy, now=at)
         uow.commit()
+    metrics.deliveries_ended(report.by_channel)
     return report
 
 
@@ -118,18 +123,26 @@ def _record(
 ) -> DeliveryReport:
     delivered = [row["id"] for row in claimed if row["id"] not in errors]
     retries, failures = [], []
+    by_channel: Counter[tuple[str, str]] = Counter()
     for row in claimed:
         if row["id"] not in errors:
+            by_channel[row["channel"], "delivered"] += 1
             continue
         outcome = {"delivery_id": row["id"], "error": errors[row["id"]][:2000]}
         if row["attempts"] >= policy.attempts:
             failures.append(outcome)
+            by_channel[row["channel"], "failed"] += 1
         else:
             retries.append({**outcome, "retry_at": policy.next_attempt(row["attempts"], now)})
+            by_channel[row["channel"], "retrying"] += 1
     outbox_queries.mark_delivered(conn, delivered, now)
     outbox_queries.retry_later(conn, retries)
     outbox_queries.give_up(conn, failures)
     retry_at = min((retry["retry_at"] for retry in retries), default=None)
     return DeliveryReport(
-        len(delivered), [retry["delivery_id"] for retry in retries], len(failures), retry_at
+        len(delivered),
+        [retry["delivery_id"] for retry in retries],
+        len(failures),
+        retry_at,
+        by_channel,
     )
