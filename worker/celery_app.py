@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init, worker_process_shutdown
+from celery.signals import (
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_shutdown,
+)
 
 from api_client.contract import tasks as task_names
 from api_client.redis_urls import celery_url, transport_options
@@ -113,3 +118,11 @@ def _metrics_of_exiting_child(pid: int, **_: Any) -> None:
         from .metrics_exporter import process_exited
 
         process_exited(pid)
+
+
+@worker_shutdown.connect
+def _metrics_directory_after_the_worker(**_: Any) -> None:
+    if get_settings().metrics_port is not None:
+        from .metrics_exporter import stop_exporting
+
+        stop_exporting()

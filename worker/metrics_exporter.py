@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 # Every interface: Prometheus scrapes a container from beside it, not from its loopback.
 LISTEN_ON = "0.0.0.0"
+TEMPORARY_PREFIX = "bookings-metrics-"
 
 
 def start_exporting(settings: Settings) -> Path:
@@ -48,11 +49,19 @@ def start_exporting(settings: Settings) -> Path:
     return directory
 
 
+def stop_exporting() -> None:
+    """At the main process's exit: a temporary directory goes with it (a named one is left
+    for whoever looks, and emptied by the next start)."""
+    directory = Path(os.environ.get(MULTIPROC_VARIABLE, ""))
+    if directory.name.startswith(TEMPORARY_PREFIX):
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def instance_directory(parent: str | None, port: int) -> Path:
     """<parent>/worker-<port>, emptied of a previous run's files (two instances on one machine
     serve different ports, so never share it); without a parent, a fresh temporary directory."""
     if parent is None:
-        return Path(tempfile.mkdtemp(prefix=f"bookings-metrics-{port}-"))
+        return Path(tempfile.mkdtemp(prefix=f"{TEMPORARY_PREFIX}{port}-"))
     directory = Path(parent) / f"worker-{port}"
     shutil.rmtree(directory, ignore_errors=True)
     directory.mkdir(parents=True)
