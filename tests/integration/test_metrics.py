@@ -237,9 +237,9 @@ def test_the_gateway_counts_requests_by_route_template_and_status(
     assert figures.value("bookings_gateway_request_seconds_count", **read) == 3
 
 
-def test_a_worker_without_a_metrics_port_records_nothing_and_imports_no_prometheus() -> None:
+def test_without_a_metrics_port_neither_worker_nor_gateway_imports_prometheus_client() -> None:
     check = (
-        "import sys, worker; worker.app; from worker.handlers import CommandRunner; "
+        "import sys, worker, gateway.app; worker.app; from worker.handlers import CommandRunner; "
         "print('prometheus_client' in sys.modules)"
     )
     answer = subprocess.run(
