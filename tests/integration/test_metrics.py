@@ -171,16 +171,12 @@ def test_the_worker_counts_deliveries_by_channel_and_shows_the_backlog(
     assert staged["webhook"] == staged["log"] > 0
 
     # Each webhook notification fails once, in a task of its own, and waits for its retry.
-    figures = eventually(
-        lambda: (
-            found
-            if (found := scrape(observed.metrics_port)).value(
-                "bookings_deliveries_total", channel="webhook", outcome="retrying"
-            )
-            == staged["webhook"]
-            else None
-        )
-    )
+    def once_every_webhook_failed() -> Scrape | None:
+        figures = scrape(observed.metrics_port)
+        failed = figures.value("bookings_deliveries_total", channel="webhook", outcome="retrying")
+        return figures if failed == staged["webhook"] else None
+
+    figures = eventually(once_every_webhook_failed)
 
     assert figures.by_label("bookings_deliveries_total", "outcome") == {
         "delivered": staged["log"],
