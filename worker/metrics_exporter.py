@@ -99,8 +99,10 @@ class OutboxBacklog:
         )
         runtime = current_runtime()
         try:
-            with runtime.read_only() as uow:
-                pending = pending_by_channel(uow.connection)
+            # A bare connection, not a unit of work: a scrape is no transaction of the workers'
+            # own, and should not show among their figures.
+            with runtime.engine.connect() as connection:
+                pending = pending_by_channel(connection.execution_options(read_only=True))
         except Exception:
             log.warning("could not count the outbox backlog", exc_info=True)
             return
