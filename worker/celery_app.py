@@ -1,4 +1,4 @@
-"""The Celery app: broker, results, delivery guarantees, and the start-up migration."""
+"""The Celery app: broker, results, delivery guarantees, the start-up migration and metrics."""
 
 from __future__ import annotations
 

@@ -26,7 +26,8 @@ class CommandRunner:
     For a command: take the locks it declares (sorted), apply it once under its idempotency key
     in one transaction, answer its result or its refusal, and only after the locks are released
     hand its staged notifications to `dispatch`. Transient refusals (ClassBusyError) are raised
-    for the task to retry later; every other refusal is answered as a result.
+    for the task to retry later; every other refusal is answered as a result. Each answer is
+    counted by command and outcome (worker/metrics.py; nothing is recorded while it is off).
     """
 
     def __init__(self, deps: HandlerDeps) -> None:
