@@ -13,6 +13,7 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 from .channels import Channel
+from .invitation_sequences import with_invitation_sequences
 from .reminder_payloads import with_reminder_payloads
 from .storage import outbox_queries
 from .storage.unit_of_work import UnitOfWork
@@ -61,6 +62,7 @@ def deliver(
             lease_until=started + timedelta(seconds=policy.lease_s),
         )
         sending = with_reminder_payloads(uow.connection, claimed)
+        sending = with_invitation_sequences(uow.connection, sending)
         uow.commit()
     errors = _send_by_channel(sending, channels)
     with unit_of_work() as uow:
@@ -83,6 +85,7 @@ def deliver_locally(
     with unit_of_work() as uow:
         claimed = outbox_queries.claim(uow.connection, delivery_ids, now=at, lease_until=at)
         sending = with_reminder_payloads(uow.connection, claimed)
+        sending = with_invitation_sequences(uow.connection, sending)
         errors = _send_by_channel(sending, channels)
         report = _record(uow.connection, sending, errors, policy=policy, now=at)
         uow.commit()
