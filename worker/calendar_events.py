@@ -26,7 +26,9 @@ def event_uid(booking_id: UUID | str) -> str:
 @dataclass(frozen=True)
 class EventFields:
     """What an event says. `zone` (an IANA name) renders the times with their TZID; None
-    renders them in UTC. `stamp` is DTSTAMP, and LAST-MODIFIED too when `modified` is set."""
+    renders them in UTC. `stamp` is DTSTAMP, and LAST-MODIFIED too when `modified` is set.
+    `organizer` and `attendee` are addresses; `sent_by` is who sends on the organizer's
+    behalf (RFC 5545 3.2.18), and `rsvp` asks the attendee's calendar to reply."""
 
     booking_id: UUID | str
     start: datetime
@@ -41,7 +43,11 @@ class EventFields:
     created: datetime | None = None
     modified: bool = False
     organizer: str | None = None
+    organizer_name: str | None = None
+    sent_by: str | None = None
     attendee: str | None = None
+    attendee_name: str | None = None
+    rsvp: bool = False
 
 
 def new_calendar(**properties: Any) -> Calendar:
@@ -72,9 +78,23 @@ def event(fields: EventFields) -> Event:
     if fields.description:
         component.add("description", fields.description)
     if fields.organizer:
-        component.add("organizer", f"mailto:{fields.organizer}")
+        component.add("organizer", f"mailto:{fields.organizer}", parameters=_organizer(fields))
     if fields.attendee:
-        component.add("attendee", f"mailto:{fields.attendee}")
+        component.add("attendee", f"mailto:{fields.attendee}", parameters=_attendee(fields))
     component.add("status", fields.status)
     component.add("sequence", fields.sequence)
     return component
+
+
+def _organizer(fields: EventFields) -> dict[str, str]:
+    parameters = {"CN": fields.organizer_name} if fields.organizer_name else {}
+    if fields.sent_by and fields.sent_by != fields.organizer:
+        parameters["SENT-BY"] = f"mailto:{fields.sent_by}"
+    return parameters
+
+
+def _attendee(fields: EventFields) -> dict[str, str]:
+    parameters = {"CN": fields.attendee_name} if fields.attendee_name else {}
+    if fields.rsvp:
+        parameters |= {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+    return parameters

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from . import metrics
 from .channels import Channel
+from .invitation_sequences import with_invitation_sequences
 from .reminder_payloads import with_reminder_payloads
 from .storage import outbox_queries
 from .storage.unit_of_work import UnitOfWork
@@ -64,6 +65,7 @@ def deliver(
             lease_until=started + timedelta(seconds=policy.lease_s),
         )
         sending = with_reminder_payloads(uow.connection, claimed)
+        sending = with_invitation_sequences(uow.connection, sending)
         uow.commit()
     errors = _send_by_channel(sending, channels)
     with unit_of_work() as uow:
@@ -87,6 +89,7 @@ def deliver_locally(
     with unit_of_work() as uow:
         claimed = outbox_queries.claim(uow.connection, delivery_ids, now=at, lease_until=at)
         sending = with_reminder_payloads(uow.connection, claimed)
+        sending = with_invitation_sequences(uow.connection, sending)
         errors = _send_by_channel(sending, channels)
         report = _record(uow.connection, sending, errors, policy=policy, now=at)
         uow.commit()
