@@ -40,6 +40,7 @@ from tests.faults.bad_requests import (
 )
 
 API_KEY = "bad-input-drill-key"
+ATTENDANCE: dict[str, Any] = {"track_attendance": True, "late_cancel": "allow"}
 
 
 class Probe:
@@ -123,8 +124,8 @@ def drive(
 
 def target_classes(client: BookingClient, anchor: datetime) -> list[str]:
     """A roomy class, a class of two seats, two tiny classes with a line (one promoting, one
-    offering for a second, so that offers lapse) and a cancelled class for seat bodies to
-    name."""
+    offering for a second, so that offers lapse), a cancelled class, and a class that tracks
+    attendance and takes late cancels (its check-in not open yet) for seat bodies to name."""
     roomy = client.create_booking(class_body(anchor, max_seats=100_000))["data"]["id"]
     tiny = client.create_booking(class_body(anchor, max_seats=2))["data"]["id"]
     modes: list[dict[str, Any]] = [{}, {"waitlist_promotion": "offer", "offer_time": "1 second"}]
@@ -134,7 +135,8 @@ def target_classes(client: BookingClient, anchor: datetime) -> list[str]:
     ]
     cancelled = client.create_booking(class_body(anchor))["data"]["id"]
     client.cancel(cancelled, "Closed for the drill.")
-    return [roomy, tiny, *(line["id"] for line in lines), cancelled]
+    attendance = client.create_booking(class_body(anchor, **ATTENDANCE))["data"]["id"]
+    return [roomy, tiny, *(line["id"] for line in lines), cancelled, attendance]
 
 
 def run_bad_input(

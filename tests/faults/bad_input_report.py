@@ -11,7 +11,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.exc import OperationalError
 
 from tests.faults.bad_input_paths import Outcome
-from tests.faults.bad_requests import BadRequest, describe
+from tests.faults.bad_requests import ActionRequest, BadRequest, describe
 from worker.storage.tables import booking_logs, bookings, command_keys, outbox, series
 
 # Enough to show each distinct crash without burying the table.
@@ -96,6 +96,8 @@ class PathTally:
     crashed: int = 0
     refusals_that_wrote: int = 0
     refusals_keyed: int = 0  # recorded under their idempotency key, as designed
+    # Check-ins let in: every class of the run starts in a month, past its check-in window.
+    check_ins_let_in: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,9 @@ class BadInputReport:
         tally.sent += 1
         if outcome.kind == "success":
             tally.succeeded += 1
+            if isinstance(request, ActionRequest) and request.action == "check_in":
+                tally.check_ins_let_in += 1
+                self._found(path, "a check-in outside its window succeeded", request, outcome)
         elif outcome.kind == "refusal":
             tally.refused[outcome.status or 0] += 1
             tally.refusals_keyed += after.command_keys != before.command_keys
@@ -157,6 +162,8 @@ class BadInputReport:
                 found.append(f"{path}: {tally.crashed} answers were neither a success nor a 4xx")
             if tally.refusals_that_wrote:
                 found.append(f"{path}: {tally.refusals_that_wrote} refusals wrote to the database")
+            if tally.check_ins_let_in:
+                found.append(f"{path}: {tally.check_ins_let_in} check-ins outside their window")
         return found
 
     def render(self) -> str:

@@ -12,8 +12,15 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, func, select
 
 from worker.domain.graphs import GRAPHS, Graph, GraphName, State
+from worker.domain.reminders import REMINDER
 from worker.storage.tables import booking_logs, bookings, command_keys, outbox
 
+from .class_checks import (
+    check_attendance,
+    check_class_notices,
+    check_reminders,
+    reminders_per_booking,
+)
 from .line_checks import Logged, check_line_outcomes, check_line_walks, check_lines
 from .load import Told
 from .receiver import DrillReceiver
@@ -87,6 +94,13 @@ class Findings:
     not_as_sent: int = 0  # widget bookings whose Timekit fields are not as sent
     link_cancels: int = 0
     cancelled_twice: int = 0
+    check_ins: int = 0  # check_in, mark_no_show and late_cancel steps logged
+    no_shows: int = 0
+    late_cancels: int = 0
+    attendance_wrong: int = 0  # check-ins, no-shows or late cancels where they may not be
+    class_notices_off: int = 0  # no-show and late-cancel notices not exactly one each
+    reminders: int = 0  # reminders recorded
+    reminders_off: int = 0  # not staged once each, twice, out of their window or unseated
     # How often each action was logged (and "waitlisted": created waiting).
     actions: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
@@ -103,6 +117,13 @@ class Findings:
         return (
             f"{self.deleted} bookings deleted, {self.widget_bookings} widget bookings sent "
             f"twice, {self.link_cancels} cancels from an action link pressed twice"
+        )
+
+    def class_activity(self) -> str:
+        """Issue 14's: check-ins, no-shows, late cancels and reminders checked."""
+        return (
+            f"{self.check_ins} check-ins, {self.no_shows} no-shows, {self.late_cancels} late "
+            f"cancels, {self.reminders} reminders"
         )
 
 
@@ -184,6 +205,9 @@ def check_everything(
         check_deletions(engine, journal, findings)
         check_widget_bookings(engine, journal, findings)
         check_link_cancels(journal, logs, findings)
+        check_attendance(engine, logs, findings)
+        check_class_notices(engine, logs, findings)
+        check_reminders(engine, findings)
         check_lines(engine, settled_at, findings)
         check_histories(engine, logs, findings)
         check_line_walks(logs, findings)
@@ -344,8 +368,9 @@ def check_notifications(
         findings.problem(f"{receiver.bad_signatures} webhooks with a bad signature")
     written = Counter((row.booking_id, row.type, row.recipient_role) for row in rows)
     moves = {booking: sum(e.action == "move" for e in walk) for booking, walk in logs.items()}
+    reminders = reminders_per_booking(engine)
     findings.notified_twice = sum(
-        count > _notices_allowed(notice_type, role, moves.get(booking, 0))
+        count > _notices_allowed(notice_type, role, moves.get(booking, 0), reminders[booking])
         for (booking, notice_type, role), count in written.items()
     )
     if findings.notified_twice:
@@ -353,7 +378,11 @@ def check_notifications(
     findings.repeats_dropped = receiver.repeats()
 
 
-def _notices_allowed(notice_type: str, role: str, moves: int) -> int:
+def _notices_allowed(notice_type: str, role: str, moves: int, reminders: int) -> int:
+    """How many notices of a type a booking may be sent: one, but a move is told to each
+    class's owner, and a seat is reminded once for each reminder recorded for it."""
+    if notice_type == REMINDER:
+        return reminders
     if notice_type != "booking.moved":
         return 1
     return moves if role == "customer" else 2 * moves

@@ -23,6 +23,7 @@ from typing import Any
 from api_client import BookingClient, BookingError, BusyError, PendingResult, ResultTimeoutError
 from harness.bodies import class_body, seat_body, series_body
 
+from .class_load import ClassCommands
 from .line_load import LineCommands, waitlist_settings
 from .timekit_load import TimekitCommands
 
@@ -50,6 +51,8 @@ WEIGHTS: dict[str, int] = {
     "widget_booking": 8,
     "link_cancel": 4,
     "delete_booking": 4,
+    "check_in": 6,
+    "late_cancel": 3,
 }
 # Commands whose success creates one booking.
 CREATES_ONE = ("book_seats", "create_class", "widget_booking")
@@ -81,6 +84,10 @@ class LoadPlan:
     # A file that, while it exists, keeps callers sending past `duration_s`: the drill holds
     # the load open until its fault has happened (runner.hold_open_until_first_fault).
     hold_open_path: str | None = None
+    # Classes that track attendance and allow late cancels (class_load.py).
+    attendance: tuple[str, ...] = ()
+    # Seat bookings made at setup in those classes, for any caller to check in.
+    check_ins: tuple[str, ...] = ()
 
 
 @dataclass
@@ -179,7 +186,7 @@ def held_open(plan: LoadPlan) -> bool:
     return plan.hold_open_path is not None and Path(plan.hold_open_path).exists()
 
 
-class Caller(LineCommands, TimekitCommands):
+class Caller(LineCommands, TimekitCommands, ClassCommands):
     """One simulated caller: its own seat bookings, classes and series, and a shared pool."""
 
     def __init__(self, plan: LoadPlan, rng: random.Random) -> None:

@@ -71,6 +71,7 @@ def render_table(reports: Sequence[DrillReport]) -> str:
             f"longest gap between two answers: {report.longest_gap_s:.1f} s",
             f"waitlist: {report.findings.line_activity()}",
             f"issue 12: {report.findings.timekit_activity()}",
+            f"issue 14: {report.findings.class_activity()}",
             *report.notes,
             *report.findings.problems,
         ]
@@ -103,6 +104,7 @@ def render_load(report: DrillReport) -> str:
             f"classes completed  {found.classes_completed}",
             f"waitlist           {found.line_activity()}",
             f"issue 12           {found.timekit_activity()}",
+            f"issue 14           {found.class_activity()}",
             f"run took           {report.seconds:.0f} s in all",
             f"result             {'pass' if report.passed else 'FAIL'}",
             *[f"  - {problem}" for problem in found.problems[:20]],

@@ -7,16 +7,24 @@ import random
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from api_client import BookingClient
-from harness.bodies import class_body
+from api_client import BookingClient, PendingResult
+from harness.bodies import class_body, seat_body
 from worker.config import Settings
 
 from .checks import Findings, check_everything, wait_for_outbox_drained, wait_for_quiet
+from .class_load import (
+    REMINDER_CLASSES,
+    RUNNING_SETTINGS,
+    SEATS_BOOKED_AT_SETUP,
+    reminder_class_start,
+    reminder_settings,
+)
 from .cluster import Cluster, running_cluster
 from .drills import (
     EXPIRED_LOCK_LINE,
@@ -174,6 +182,8 @@ def base_settings(receiver: DrillReceiver) -> dict[str, str]:
         "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
         # Offers last 3 to 20 s in the drills (line_load.py): the sweep expires them mid-run.
         "BOOKINGS_OFFER_SWEEP_EVERY_S": "2",
+        # The reminder classes' window opens a few seconds into the load (class_load.py).
+        "BOOKINGS_REMINDER_SWEEP_EVERY_S": "1",
     }
 
 
@@ -403,7 +413,8 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
     rng = random.Random(seed)
     now = datetime.now(UTC)
     run_s = size.duration_s or 60.0
-    classes, ending, times = [], [], []
+    classes, ending, times, attendance = [], [], [], []
+    check_ins: list[str] = []
     with cluster.client() as client:
         for index in range(size.classes):
             start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
@@ -414,15 +425,31 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
             times.append((classes[-1], body["event"]["start"], body["event"]["end"]))
         for index in range(size.ending_classes):
             start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
+            # Every other one tracks attendance and takes late cancels (class_load.py).
+            running = RUNNING_SETTINGS if index % 2 else {}
             body = class_body(
                 start,
                 max_seats=rng.randint(3, 20),
                 length=ENDING_CLASS_LENGTH,
                 **waitlist_settings(rng),
+                **running,
             )
             told = _create(client, body, journal)
             ending.append((told, (start + ENDING_CLASS_LENGTH).timestamp()))
             classes.append(told)
+            times.append((told, body["event"]["start"], body["event"]["end"]))
+            if running:
+                attendance.append(told)
+                # One seat for the callers to check in, one never checked in: a no-show. (None
+                # if the class has started by now, on a busy machine.)
+                check_ins += _book_at_setup(client, told, journal, seats=2)[:1]
+        for index in range(REMINDER_CLASSES):
+            start = reminder_class_start(datetime.now(UTC), index, run_s)
+            body = class_body(start, max_seats=rng.randint(10, 20), **reminder_settings())
+            told = _create(client, body, journal)
+            _book_at_setup(client, told, journal, seats=SEATS_BOOKED_AT_SETUP)
+            classes.append(told)
+            attendance.append(told)
             times.append((told, body["event"]["start"], body["event"]["end"]))
     return LoadPlan(
         redis_url=cluster.redis_url,
@@ -435,7 +462,25 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
         commands_per_thread=size.commands_per_thread,
         seed=seed,
         event_times=tuple(times),
+        attendance=tuple(attendance),
+        check_ins=tuple(check_ins),
     )
+
+
+def _book_at_setup(client: BookingClient, class_id: str, journal: Path, seats: int) -> list[str]:
+    """Seat bookings of one seat each, made before the load: in a reminder class, before its
+    window opens (their reminders come due); in an attendance class, to check in or not."""
+    booked = []
+    for number in range(seats):
+        body = seat_body(class_id, seats=1, name=f"Booked at setup {number} {class_id[:8]}")
+        told = send_until_told("book_seats", class_id, _booking(client, body))
+        append_journal(journal, told)
+        booked += told.made
+    return booked
+
+
+def _booking(client: BookingClient, body: dict[str, Any]) -> Callable[[str], PendingResult]:
+    return lambda key: client.submit_booking(body, key)
 
 
 def _create(client: BookingClient, body: dict[str, Any], journal: Path) -> str:

@@ -9,11 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, delete, insert
 
 from harness.databases import fresh_database
+from tests.support.reminders import without_the_unique_row
 from worker.storage.migrate import upgrade_to_head
-from worker.storage.tables import booking_logs, bookings, command_keys
+from worker.storage.tables import (
+    booking_logs,
+    bookings,
+    class_reminders,
+    command_keys,
+    outbox,
+    reminders_sent,
+)
 
 from .checks import check_everything
 from .load import Told
@@ -491,3 +499,243 @@ def test_a_seat_cancelled_twice_from_its_link_is_named(database_url: str) -> Non
 
     assert findings.cancelled_twice == 1
     assert any(f"{ids['linked']} cancelled from its link" in p for p in findings.problems)
+
+
+# Issue 14: running a class --------------------------------------------------------------------
+
+
+def a_notice(booking_id: uuid.UUID, notice_type: str, **sent: Any) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(), "notification_id": sent.pop("notification_id", uuid.uuid4()),
+        "channel": "webhook", "booking_id": booking_id, "type": notice_type,
+        "recipient_role": "customer", "payload": {}, "state": "delivered", "attempts": 1,
+        "next_attempt_at": NOW, "created_at": NOW, **sent,
+    }  # fmt: skip
+
+
+def a_reminder(
+    seat_id: uuid.UUID, class_id: uuid.UUID, notification_id: uuid.UUID
+) -> dict[str, Any]:
+    return {
+        "booking_id": seat_id, "class_id": class_id, "offset_s": 3600,
+        "notification_id": notification_id, "sweep_id": uuid.uuid4(),
+        "staged_at": NOW - timedelta(minutes=30),
+    }  # fmt: skip
+
+
+def class_run(database_url: str) -> tuple[list[Told], dict[str, uuid.UUID]]:
+    """A completed class tracking attendance: one seat checked in and attended, one a no-show,
+    one cancelled late; and an open class whose reminder (an hour before, opened half an hour
+    ago) went to the seat booked before it opened and not to the one cancelled before that."""
+    names = ("ran", "attended", "absent", "late", "reminding", "reminded", "gone", "notice")
+    ids = {name: uuid.uuid4() for name in names}
+    ran = {"state": "completed", "track_attendance": True, "late_cancel": "allow"}
+    write(database_url, bookings, [a_class(ids["ran"], 5, 2, **ran)])
+    write(database_url, bookings, [
+        a_class(ids["reminding"], 5, 1, starts_at=NOW + timedelta(minutes=30))
+    ])  # fmt: skip
+    write(database_url, bookings, [
+        a_seat(ids["attended"], ids["ran"], 1, "completed"),
+        a_seat(ids["absent"], ids["ran"], 1, "no_show"),
+        a_seat(ids["reminded"], ids["reminding"], 1, "confirmed"),
+        a_seat(ids["gone"], ids["reminding"], 1, "cancelled_by_customer"),
+    ])  # fmt: skip
+    write(database_url, bookings, [
+        {**a_seat(ids["late"], ids["ran"], 1, "late_cancelled"), "late_cancel": "allow"}
+    ])  # fmt: skip
+    before = NOW - timedelta(days=1)
+    write(database_url, booking_logs, [
+        a_log(ids["ran"], "create", None, "tentative"),
+        a_log(ids["ran"], "complete", "tentative", "completed"),
+        a_log(ids["attended"], "create", None, "confirmed"),
+        a_log(ids["attended"], "check_in", "confirmed", "checked_in"),
+        a_log(ids["attended"], "complete", "checked_in", "completed"),
+        a_log(ids["absent"], "create", None, "confirmed"),
+        a_log(ids["absent"], "mark_no_show", "confirmed", "no_show"),
+        a_log(ids["late"], "create", None, "confirmed"),
+        a_log(ids["late"], "late_cancel", "confirmed", "late_cancelled"),
+        a_log(ids["reminding"], "create", None, "tentative"),
+        {**a_log(ids["reminded"], "create", None, "confirmed"), "created_at": before},
+        {**a_log(ids["gone"], "create", None, "confirmed"), "created_at": before},
+        {**a_log(ids["gone"], "cancel_by_customer", "confirmed", "cancelled_by_customer"),
+         "created_at": before},
+    ])  # fmt: skip
+    opens_at = NOW + timedelta(minutes=30) - timedelta(hours=1)
+    write(database_url, class_reminders, [{
+        "class_id": ids["reminding"], "offset_s": 3600, "opens_at": opens_at,
+        "closes_at": opens_at + timedelta(hours=1), "settled": True,
+    }])  # fmt: skip
+    write(
+        database_url, reminders_sent, [a_reminder(ids["reminded"], ids["reminding"], ids["notice"])]
+    )
+    write(database_url, outbox, [
+        a_notice(ids["absent"], "booking.no_show"),
+        a_notice(ids["late"], "booking.late_cancelled", recipient_role="owner"),
+        a_notice(ids["reminded"], "booking.reminder", notification_id=ids["notice"]),
+    ])  # fmt: skip
+    journal = creations(
+        database_url,
+        [ids["ran"], ids["reminding"]],
+        [ids[name] for name in ("attended", "absent", "late", "reminded", "gone")],
+    )
+    return journal, ids
+
+
+def test_a_class_run_with_check_ins_a_no_show_a_late_cancel_and_a_reminder_passes(
+    database_url: str,
+) -> None:
+    journal, _ids = class_run(database_url)
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.problems == []
+    assert (findings.check_ins, findings.no_shows, findings.late_cancels) == (1, 1, 1)
+    assert findings.reminders == 1
+
+
+def test_a_seat_checked_in_twice_and_one_checked_in_without_attendance_are_named(
+    database_url: str,
+) -> None:
+    journal, ids = class_run(database_url)
+    write(database_url, booking_logs, [
+        a_log(ids["attended"], "check_in", "confirmed", "checked_in"),
+        a_log(ids["reminded"], "check_in", "confirmed", "checked_in"),
+    ])  # fmt: skip
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.attendance_wrong == 2
+    assert f"seat booking {ids['attended']}: checked in 2 times" in findings.problems
+    assert (
+        f"seat booking {ids['reminded']}: checked in at a class that does not track attendance"
+        in findings.problems
+    )
+
+
+def test_a_no_show_after_a_check_in_and_one_at_a_class_not_tracking_attendance_are_named(
+    database_url: str,
+) -> None:
+    journal, ids = class_run(database_url)
+    other, absent = uuid.uuid4(), uuid.uuid4()
+    write(database_url, bookings, [a_class(other, 5, 1, state="completed")])
+    write(database_url, bookings, [a_seat(absent, other, 1, "no_show")])
+    write(database_url, booking_logs, [
+        a_log(other, "create", None, "tentative"),
+        a_log(other, "complete", "tentative", "completed"),
+        a_log(absent, "create", None, "confirmed"),
+        a_log(absent, "mark_no_show", "confirmed", "no_show"),
+        # the attended seat marked a no-show after its check-in: an illegal step as well
+        a_log(ids["attended"], "mark_no_show", "checked_in", "no_show"),
+    ])  # fmt: skip
+    write(database_url, outbox, [
+        a_notice(absent, "booking.no_show"), a_notice(ids["attended"], "booking.no_show"),
+    ])  # fmt: skip
+    write(database_url, command_keys, [
+        a_key("c-other", {"data": {"id": str(other)}}),
+        a_key("s-absent", {"data": {"id": str(absent)}}),
+    ])  # fmt: skip
+    journal += [
+        told("c-other", "create_class", 201, str(other)),
+        told("s-absent", "book_seats", 201, str(absent)),
+    ]
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.attendance_wrong == 2
+    assert any(p.startswith(f"seat booking {absent}: marked a no-show at a class not tracking")
+               for p in findings.problems)  # fmt: skip
+    assert (
+        f"seat booking {ids['attended']}: marked a no-show from checked_in, after a check-in or not"
+        in findings.problems
+    )
+    assert findings.bad_transitions >= 1  # the walk's check names the step too
+
+
+def test_a_confirmed_seat_completed_as_attended_without_a_check_in_is_named(
+    database_url: str,
+) -> None:
+    journal, ids = class_run(database_url)
+    seat = uuid.uuid4()
+    write(database_url, bookings, [a_seat(seat, ids["ran"], 1, "completed")])
+    write(database_url, booking_logs, [
+        a_log(seat, "create", None, "confirmed"), a_log(seat, "complete", "confirmed", "completed")
+    ])  # fmt: skip
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert (
+        f"seat booking {seat}: completed as attended at an attendance class, never checked in"
+        in findings.problems
+    )
+
+
+def test_a_late_cancel_under_the_refuse_policy_is_named(database_url: str) -> None:
+    journal, ids = class_run(database_url)
+    seat = uuid.uuid4()
+    write(database_url, bookings, [a_seat(seat, ids["ran"], 1, "late_cancelled")])
+    write(database_url, booking_logs, [
+        a_log(seat, "create", None, "confirmed"),
+        a_log(seat, "late_cancel", "confirmed", "late_cancelled"),
+    ])  # fmt: skip
+    write(database_url, outbox, [a_notice(seat, "booking.late_cancelled")])
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert f"seat booking {seat}: cancelled late under the policy None" in findings.problems
+
+
+def test_a_no_show_told_twice_and_a_late_cancel_never_told_are_named(database_url: str) -> None:
+    journal, ids = class_run(database_url)
+    write(database_url, outbox, [a_notice(ids["absent"], "booking.no_show")])
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(delete(outbox).where(outbox.c.type == "booking.late_cancelled"))
+    engine.dispose()
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.class_notices_off == 2
+    assert f"{ids['absent']} was sent 2 booking.no_show, its log says 1" in findings.problems
+    assert f"{ids['late']} was sent 0 booking.late_cancelled, its log says 1" in findings.problems
+
+
+def test_a_reminder_recorded_twice_staged_without_a_record_or_to_a_seat_gone_are_named(
+    database_url: str,
+) -> None:
+    journal, ids = class_run(database_url)
+    # Given reminders_sent without its primary key, as in the reminders' control test
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        without_the_unique_row(conn)
+    engine.dispose()
+    twice, stray, gone = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    write(database_url, reminders_sent, [
+        a_reminder(ids["reminded"], ids["reminding"], twice),
+        a_reminder(ids["gone"], ids["reminding"], gone),
+    ])  # fmt: skip
+    write(database_url, outbox, [
+        a_notice(ids["reminded"], "booking.reminder", notification_id=twice),
+        a_notice(ids["reminded"], "booking.reminder", notification_id=stray),
+        a_notice(ids["gone"], "booking.reminder", notification_id=gone),
+    ])  # fmt: skip
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert findings.reminders == 3
+    assert f"{ids['reminded']} reminded 2 times by {ids['reminding']} at 3600 s" in (
+        findings.problems
+    )
+    assert f"a reminder of {ids['reminded']} staged with no record of it" in findings.problems
+    assert f"{ids['gone']} reminded, not confirmed when its window opened" in findings.problems
+
+
+def test_a_reminder_recorded_but_never_staged_is_named(database_url: str) -> None:
+    journal, ids = class_run(database_url)
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(delete(outbox).where(outbox.c.type == "booking.reminder"))
+    engine.dispose()
+
+    findings = check_everything(database_url, journal, receiver=None)
+
+    assert f"reminder {ids['notice']} staged 0 times (webhook)" in findings.problems

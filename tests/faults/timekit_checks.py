@@ -8,7 +8,8 @@
   deleted), holds its body's resource, project, meta and customer as sent, and its retry was
   told the same.
 - A seat booking cancelled from its link (pressed twice) was cancelled once: one step into a
-  cancelled state in its log, and that one `cancel_by_customer` when its caller was told so.
+  cancelled state in its log, and that one `cancel_by_customer` (or `late_cancel`, its
+  late form) when its caller was told so.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 
-from worker.domain.graphs import GRAPHS
+from worker.domain.graphs import GRAPHS, SEAT_HOLDING_STATES
 from worker.storage.tables import booking_logs, bookings, outbox
 
 from .timekit_load import WIDGET_OPS
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
     from .load import Told
 
 DELETES = ("delete_booking", "delete_replay")
-HELD = ("confirmed", "completed")
-CANCELLED = ("cancelled_by_customer", "cancelled_by_owner")
+CANCELLED = ("cancelled_by_customer", "cancelled_by_owner", "late_cancelled")
+# A customer's cancel: on time, or late where the seat's policy allows it.
+BY_CUSTOMER = ("cancel_by_customer", "late_cancel")
 # A widget body's fields and the columns that keep them.
 CUSTOMER_COLUMNS = {
     "name": "customer_name",
@@ -122,7 +124,9 @@ def _check_completed_seats_left_their_class(
             counted[str(class_id)] = current_seats
         for class_id, seats in conn.execute(
             select(bookings.c.owner_booking_id, func.sum(bookings.c.seats))
-            .where(bookings.c.owner_booking_id.in_(classes), bookings.c.state.in_(HELD))
+            .where(
+                bookings.c.owner_booking_id.in_(classes), bookings.c.state.in_(SEAT_HOLDING_STATES)
+            )
             .group_by(bookings.c.owner_booking_id)
         ):
             held[str(class_id)] = int(seats)
@@ -196,7 +200,7 @@ def check_link_cancels(
         findings.link_cancels += 1
         walk = by_id.get(told.target, [])
         cancels = sum(entry.to_state in CANCELLED for entry in walk)
-        by_customer = sum(entry.action == "cancel_by_customer" for entry in walk)
+        by_customer = sum(entry.action in BY_CUSTOMER for entry in walk)
         if cancels > 1 or (told.status == 200 and by_customer != 1):
             findings.cancelled_twice += 1
             findings.problem(

@@ -5,23 +5,36 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from freezegun import freeze_time
 
 from api_client.contract import tasks
 from harness.bodies import class_body, seat_body
+from harness.databases import fresh_database
 from tests.support.handlers import act, command, create, get
-from tests.support.reminders import reminder_deliveries, reminders_recorded
+from tests.support.reminders import (
+    reminder_deliveries,
+    reminders_recorded,
+    without_the_unique_row,
+)
 from worker.channels.log import LogChannel
+from worker.config import Settings
 from worker.delivery import RetryPolicy, deliver_locally
 from worker.domain.reminders import SETTLED_AFTER
 from worker.handlers import CommandRunner, HandlerDeps
 from worker.handlers.reminders import SWEEP_REMINDERS, ReminderSweep, next_page
+from worker.locks import ClassLocks
 from worker.storage import reminder_queries
+from worker.storage.engine import engine_for
+from worker.storage.migrate import upgrade_to_head
 from worker.storage.outbox_queries import read_notifications
+from worker.storage.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
@@ -217,3 +230,62 @@ def test_two_sweeps_at_once_record_and_stage_each_reminder_once(
     assert len(recorded(handler_deps, *seats)) == len(seats)
     with handler_deps.read_only() as uow:
         assert reminder_deliveries(uow.connection, seats) == sorted((s, "log") for s in seats)
+
+
+@pytest.fixture
+def unguarded_deps(
+    backend: str, workdir: Path, handler_redis: redis.Redis
+) -> Iterator[HandlerDeps]:
+    """The handlers on a database of their own whose reminders_sent has lost its primary key."""
+    with fresh_database(backend, workdir) as database_url:
+        engine = engine_for(Settings(database_url=database_url))
+        upgrade_to_head(engine)
+        with engine.begin() as conn:
+            without_the_unique_row(conn)
+        yield HandlerDeps(
+            unit_of_work=lambda: UnitOfWork(engine),
+            read_only=lambda: UnitOfWork(engine, read_only=True),
+            locks=ClassLocks(handler_redis, ttl_s=10, wait_s=2),
+        )
+        engine.dispose()
+
+
+def stage_twice(deps: HandlerDeps, start: datetime) -> tuple[list[int], list[str]]:
+    """Ten seat bookings in two classes whose "1 hour" reminders are due, then the same sweep
+    run twice, one after the other, each in its own transaction (a redelivered sweep, or a
+    second beat a moment later): what each run staged, and the seats."""
+    classes = [new_class(deps, start, start - timedelta(days=3)) for _ in range(2)]
+    seats = [
+        book(deps, class_id, start - timedelta(days=3), f"Customer {n}")
+        for class_id in classes
+        for n in range(5)
+    ]
+    # Two minutes into the window: not settled yet (SETTLED_AFTER), so the second run reads
+    # it again, as a second beat or a redelivery inside a window's first minutes does.
+    due = start - timedelta(minutes=58)
+    assert due < start - timedelta(hours=1) + SETTLED_AFTER
+    return [sweep(deps, due), sweep(deps, due)], seats
+
+
+def test_a_sweep_run_again_finds_each_reminder_recorded_and_stages_nothing(
+    handler_deps: HandlerDeps,
+) -> None:
+    staged, seats = stage_twice(handler_deps, START + timedelta(days=140))
+
+    assert staged == [len(seats), 0]
+    assert len(recorded(handler_deps, *seats)) == len(seats)
+    with handler_deps.read_only() as uow:
+        assert reminder_deliveries(uow.connection, seats) == sorted((s, "log") for s in seats)
+
+
+def test_control_without_the_unique_row_a_sweep_run_again_reminds_everyone_twice(
+    unguarded_deps: HandlerDeps,
+) -> None:
+    # The guard off: nothing conflicts, so the second run records and stages every reminder
+    # again. The test above passes because of the primary key, not by luck of timing.
+    staged, seats = stage_twice(unguarded_deps, START + timedelta(days=140))
+
+    assert staged == [len(seats), len(seats)]
+    assert len(recorded(unguarded_deps, *seats)) == 2 * len(seats)
+    with unguarded_deps.read_only() as uow:
+        assert reminder_deliveries(uow.connection, seats) == sorted(2 * [(s, "log") for s in seats])

@@ -35,6 +35,16 @@ def reminder_deliveries(conn: Connection, seat_ids: Iterable[str]) -> list[tuple
     return sorted((str(booking), channel) for booking, channel in rows)
 
 
+def without_the_unique_row(conn: Connection) -> None:
+    """reminders_sent as it would be without its primary key, the guard that records each
+    (seat booking, class, offset) once: the same columns and rows, no constraint. For the
+    controls only, on a database of their own (SQLite cannot drop a primary key, so the
+    table is made again from its columns)."""
+    conn.exec_driver_sql("ALTER TABLE reminders_sent RENAME TO reminders_sent_guarded")
+    conn.exec_driver_sql("CREATE TABLE reminders_sent AS SELECT * FROM reminders_sent_guarded")
+    conn.exec_driver_sql("DROP TABLE reminders_sent_guarded")
+
+
 def recorded_in(database_url: str, seat_ids: Iterable[str]) -> list[Reminder]:
     engine = create_engine(database_url)
     try:

@@ -36,12 +36,10 @@ def sweep_reminders(tx: CommandTx, page: ReminderSweep, now: datetime) -> dict[s
     class_ids = reminder_queries.open_windows(conn, now=now, classes=page.classes, after=page.after)
     recorded = 0
     if class_ids:
-        recorded = reminder_queries.stage_due(conn, now=now, class_ids=class_ids, sweep_id=sweep_id)
-        reminder_queries.settle(conn, now=now, class_ids=class_ids)
-    if recorded:
-        staged = reminder_queries.stage_deliveries(
-            conn, sweep_id=sweep_id, channels=tx.channels, now=now
+        recorded, staged = reminder_queries.stage(
+            conn, now=now, class_ids=class_ids, sweep_id=sweep_id, channels=tx.channels
         )
+        reminder_queries.settle(conn, now=now, class_ids=class_ids)
         tx.staged.extend(StagedDelivery(delivery_id, channel) for delivery_id, channel in staged)
     return {
         "reminders": recorded,

@@ -1,11 +1,16 @@
 """Reminders in SQL: each class's windows, and staging the due ones set-based, once each.
 
-Staging is two statements in the sweep's transaction, the same on SQLite and PostgreSQL:
-INSERT INTO reminders_sent ... SELECT (the due reminders) ON CONFLICT DO NOTHING, marked with
-the sweep's id; then INSERT INTO outbox ... SELECT of the rows that carry that id, one statement
-per channel. A reminder staged before conflicts on the primary key and is skipped; a second
-sweep at the same moment waits on the first's uncommitted row, then skips it. Only the
-transaction whose row was written stages the reminder's deliveries.
+Staging records each due reminder in reminders_sent (INSERT ... SELECT of the due reminders,
+ON CONFLICT DO NOTHING) and writes an outbox row per channel for the rows it recorded, in the
+sweep's transaction. A reminder staged before conflicts on the primary key and is skipped; a
+second sweep at the same moment waits on the first's uncommitted row, then skips it. Only the
+statement whose row was written stages the reminder's deliveries.
+
+On PostgreSQL that is one statement: the outbox rows are made from the INSERT's RETURNING,
+joined to the rule's own read of each seat (its customer), so nothing is looked up twice and
+staging costs little more than writing the outbox rows alone (benchmarks/reminders.py). SQLite
+has no INSERT inside WITH: there the rows recorded carry the sweep's id, and a second statement
+per channel reads them back by it.
 """
 
 from __future__ import annotations
@@ -20,16 +25,22 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     RowMapping,
+    Select,
+    String,
     Table,
     Uuid,
     bindparam,
+    column,
     false,
     func,
     literal,
     null,
+    or_,
     select,
+    true,
     type_coerce,
     update,
+    values,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -42,6 +53,14 @@ _FILL_PAYLOAD = (
     update(outbox)
     .where(outbox.c.id == bindparam("delivery_id"))
     .values(payload=bindparam("filled"))
+)
+RECORDED_COLUMNS = (
+    "booking_id",
+    "class_id",
+    "offset_s",
+    "notification_id",
+    "sweep_id",
+    "staged_at",
 )
 OUTBOX_COLUMNS = (
     "id",
@@ -98,10 +117,32 @@ def open_windows(
     return list(conn.execute(query).scalars())
 
 
-def stage_due(
+def stage(
+    conn: Connection,
+    *,
+    now: datetime,
+    class_ids: Collection[UUID],
+    sweep_id: UUID,
+    channels: Collection[str],
+) -> tuple[int, list[tuple[UUID, str]]]:
+    """Record the reminders due at `now` in these classes and stage their deliveries: how many
+    were recorded, and (id, channel) of each outbox row. One statement on PostgreSQL, two on
+    SQLite (which has no INSERT in a WITH)."""
+    if conn.dialect.name == "postgresql":
+        return _stage_in_one_statement(
+            conn, now=now, class_ids=class_ids, sweep_id=sweep_id, channels=channels
+        )
+    recorded = stage_due(conn, now=now, class_ids=class_ids, sweep_id=sweep_id)
+    if not recorded:
+        return 0, []
+    return recorded, stage_deliveries(conn, sweep_id=sweep_id, channels=channels, now=now)
+
+
+def _due(
     conn: Connection, *, now: datetime, class_ids: Collection[UUID], sweep_id: UUID
-) -> int:
-    """Record the reminders due at `now` in these classes under `sweep_id`; how many were new.
+) -> Select[Any]:
+    """The reminders due at `now` in these classes, as reminders_sent rows (RECORDED_COLUMNS)
+    followed by the customer's name and e-mail.
 
     Due (worker/domain/reminders.py): the window is open at `now`, the seat booking is
     confirmed in its class, and no log entry brought it into `confirmed` (booked, promoted,
@@ -117,14 +158,16 @@ def stage_due(
         )
         .exists()
     )
-    due = (
+    return (
         select(
-            seat.c.id,
+            seat.c.id.label("booking_id"),
             window.c.class_id,
             window.c.offset_s,
-            _new_uuid(conn),
-            literal(sweep_id, Uuid()),
-            literal(now, UtcDateTime()),
+            _new_uuid(conn).label("notification_id"),
+            literal(sweep_id, Uuid()).label("sweep_id"),
+            literal(now, UtcDateTime()).label("staged_at"),
+            seat.c.customer_name,
+            seat.c.customer_email,
         )
         .select_from(window.join(seat, seat.c.owner_booking_id == window.c.class_id))
         .where(
@@ -135,13 +178,85 @@ def stage_due(
             ~seated_later,
         )
         # One order for every sweep, so two at once wait on each other's rows in the same
-        # order and never deadlock.
-        .order_by(window.c.class_id, seat.c.id)
+        # order and never deadlock: reminders_sent's key order, which also keeps each insert
+        # into its primary key next to the last.
+        .order_by(seat.c.id, window.c.class_id)
     )
-    columns = ["booking_id", "class_id", "offset_s", "notification_id", "sweep_id", "staged_at"]
-    statement = _insert(conn, reminders_sent).from_select(columns, due).on_conflict_do_nothing()
+
+
+def stage_due(
+    conn: Connection, *, now: datetime, class_ids: Collection[UUID], sweep_id: UUID
+) -> int:
+    """Record the reminders due at `now` in these classes under `sweep_id`; how many were new."""
+    due = _due(conn, now=now, class_ids=class_ids, sweep_id=sweep_id)
+    rows = due.with_only_columns(*due.selected_columns[: len(RECORDED_COLUMNS)])
+    statement = (
+        _insert(conn, reminders_sent).from_select(RECORDED_COLUMNS, rows).on_conflict_do_nothing()
+    )
     # SQLAlchemy keeps an INSERT's row count only when asked to.
     return int(conn.execute(statement.execution_options(preserve_rowcount=True)).rowcount)
+
+
+def _stage_in_one_statement(
+    conn: Connection,
+    *,
+    now: datetime,
+    class_ids: Collection[UUID],
+    sweep_id: UUID,
+    channels: Collection[str],
+) -> tuple[int, list[tuple[UUID, str]]]:
+    """WITH due AS (the rule), recorded AS (INSERT INTO reminders_sent ... ON CONFLICT DO
+    NOTHING RETURNING), staged AS (INSERT INTO outbox ... from recorded joined to due, one row
+    per channel, RETURNING): the outbox rows come from the rows this statement recorded, and
+    their customer from the rule's own read of the seat, so neither is looked up again."""
+    due = _due(conn, now=now, class_ids=class_ids, sweep_id=sweep_id).cte("due")
+    recorded = (
+        postgresql.insert(reminders_sent)
+        .from_select(RECORDED_COLUMNS, select(*(due.c[name] for name in RECORDED_COLUMNS)))
+        .on_conflict_do_nothing()
+        .returning(reminders_sent.c.notification_id)
+        .cte("recorded")
+    )
+    channel = values(column("name", String), name="channel").data([(name,) for name in channels])
+    rows = (
+        select(
+            _new_uuid(conn),
+            recorded.c.notification_id,
+            channel.c.name,
+            due.c.booking_id,
+            literal(REMINDER),
+            literal(CUSTOMER),
+            due.c.customer_name,
+            due.c.customer_email,
+            null(),
+            literal({}, JSON()),
+            literal("pending"),
+            literal(0),
+            literal(now, UtcDateTime()),
+            literal(now, UtcDateTime()),
+        )
+        .select_from(
+            recorded.join(due, due.c.notification_id == recorded.c.notification_id).join(
+                channel, true()
+            )
+        )
+        # e-mail only to customers with an address
+        .where(or_(channel.c.name != "email", due.c.customer_email.is_not(None)))
+    )
+    staged = (
+        outbox.insert()
+        .from_select(OUTBOX_COLUMNS, rows)
+        .returning(outbox.c.id, outbox.c.channel)
+        .cte("staged")
+    )
+    # One row even when nothing was staged, so that the count of recorded always comes back.
+    counted = select(func.count().label("recorded")).select_from(recorded).subquery("counted")
+    statement = select(counted.c.recorded, staged.c.id, staged.c.channel).select_from(
+        counted.outerjoin(staged, true())
+    )
+    result = conn.execute(statement).all()
+    recorded_count = int(result[0].recorded) if result else 0
+    return recorded_count, [(row.id, row.channel) for row in result if row.id is not None]
 
 
 def settle(conn: Connection, *, now: datetime, class_ids: Collection[UUID]) -> None:

@@ -250,5 +250,7 @@ reminders_sent = Table(
     # Which sweep's transaction staged it: that sweep writes outbox rows for its own rows only.
     Column("sweep_id", Uuid, nullable=False),
     Column("staged_at", UtcDateTime, nullable=False),
+    # SQLite's sweep reads its rows back by sweep_id; PostgreSQL's does not, and migration
+    # 0011 drops the index there.
     Index("ix_reminders_sent_sweep_id", "sweep_id"),
 )
