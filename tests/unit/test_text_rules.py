@@ -58,9 +58,7 @@ ONE_LINE_FIELDS = {
 
 @pytest.mark.parametrize("field", ONE_LINE_FIELDS)
 @pytest.mark.parametrize("text", LINE_BREAKS + CONTROLS)
-def test_a_one_line_field_refuses_line_breaks_and_control_characters(
-    field: str, text: str
-) -> None:
+def test_a_one_line_field_refuses_line_breaks_and_control_characters(field: str, text: str) -> None:
     errors = refusal(BODY, ONE_LINE_FIELDS[field](text))
 
     assert errors == {field: [ONE_LINE_MESSAGE]}
