@@ -6,13 +6,15 @@ and their feed name a seat booking alike, and a calendar app that holds both kee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+
+from .channels.safe_text import multi_line, one_line
 
 PRODUCT_ID = "-//group-bookings//EN"
 UID_DOMAIN = "group-bookings"
@@ -56,6 +58,7 @@ def new_calendar(**properties: Any) -> Calendar:
 
 def event(fields: EventFields) -> Event:
     """One VEVENT; a zoned event's calendar needs `add_missing_timezones()` before rendering."""
+    fields = _printable(fields)
     zone = ZoneInfo(fields.zone) if fields.zone else UTC
     component = Event()
     component.add("uid", event_uid(fields.booking_id))
@@ -78,3 +81,19 @@ def event(fields: EventFields) -> Event:
     component.add("status", fields.status)
     component.add("sequence", fields.sequence)
     return component
+
+
+def _printable(fields: EventFields) -> EventFields:
+    """The texts of `fields` as a property can hold them, whatever the row held: icalendar
+    escapes backslashes, commas, semicolons and line breaks (RFC 5545, 3.3.11) and folds
+    long lines, but passes other controls (a vertical tab, U+2028) through, which RFC 5545
+    forbids in TEXT and a reader may take for the end of a line. Summary, location and
+    addresses are one line; a description keeps its line breaks."""
+    return replace(
+        fields,
+        summary=one_line(fields.summary),
+        location=one_line(fields.location) if fields.location else fields.location,
+        description=multi_line(fields.description) if fields.description else None,
+        organizer=one_line(fields.organizer) if fields.organizer else fields.organizer,
+        attendee=one_line(fields.attendee) if fields.attendee else fields.attendee,
+    )
