@@ -18,8 +18,7 @@ RECIPIENT_HEADERS = ("To", "Cc", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc")
 
 def as_received(message: EmailMessage) -> EmailMessage:
     """`message` after the wire: its SMTP bytes parsed back as a mail client parses them."""
-    return cast(EmailMessage, message_from_bytes(message.as_bytes(policy=policy.SMTP),
-                                                 policy=policy.default))  # fmt: skip
+    return message_from_bytes(message.as_bytes(policy=policy.SMTP), policy=policy.default)
 
 
 def recipients(message: EmailMessage) -> list[str]:
