@@ -18,8 +18,9 @@ ACTION = TypeAdapter(ActionRequest)
 CLASS_ID = "a1ebdd9d-db42-4cd3-a915-0202a034284a"
 
 # A C0 control other than a line break, the escape that starts terminal sequences, DEL, a C1
-# control (NEL, a line break to some readers), and Unicode's line and paragraph separators.
-CONTROLS = ["\t", "\x1b[31m", "\x7f", "\x85", "\u2028", "\u2029", "\x0b"]
+# control (NEL, a line break to some readers), Unicode's line and paragraph separators, and a
+# byte order mark.
+CONTROLS = ["\t", "\x1b[31m", "\x7f", "\x85", "\u2028", "\u2029", "\x0b", "\ufeff"]
 LINE_BREAKS = ["\r\n", "\n", "\r"]
 
 
