@@ -19,6 +19,7 @@ DATABASES: dict[str, int] = {
     "notifications-bad-setting": 4,
     "notifications-retries": 5,
     "notifications-timekit": 5,
+    "odd-text": 5,
     "notifications": 6,
     "benchmark-run": 7,
     "lock-waits": 8,
@@ -53,6 +54,8 @@ SHARED = {
     # pytest runs one module at a time: test_notifications.py's retry test, and the module
     # fixture of test_timekit_webhooks.py.
     "notifications-timekit": "notifications-retries",
+    # Likewise the module fixture of test_odd_text_delivery.py.
+    "odd-text": "notifications-retries",
     # Benchmark commands run one at a time: two at once would skew each other's figures.
     "benchmark-waitlist": "benchmark-series",
     # The contention tests of seats and of the waitlist, likewise: one test at a time.
