@@ -116,6 +116,9 @@ class BadInputReport:
     findings: list[Finding] = field(default_factory=list)
     kinds: Counter[str] = field(default_factory=Counter)  # of crashes and writing refusals
     elapsed_s: float = 0.0
+    # Notifications of accepted requests that did not reach their reader, and e-mail whose
+    # headers named other recipients (tests/faults/bad_input_deliveries.py).
+    delivery_problems: list[str] = field(default_factory=list)
 
     def record(
         self,
@@ -148,7 +151,8 @@ class BadInputReport:
             self.findings.append(Finding(path, problem, describe(request), detail))
 
     def problems(self) -> list[str]:
-        """One line per path that crashed, wrote on a refusal or sent less than asked."""
+        """One line per path that crashed, wrote on a refusal or sent less than asked, and per
+        kind of accepted request whose notifications were not delivered."""
         found = []
         for path, tally in self.tallies.items():
             if tally.sent < self.requested:
@@ -157,7 +161,7 @@ class BadInputReport:
                 found.append(f"{path}: {tally.crashed} answers were neither a success nor a 4xx")
             if tally.refusals_that_wrote:
                 found.append(f"{path}: {tally.refusals_that_wrote} refusals wrote to the database")
-        return found
+        return found + self.delivery_problems
 
     def render(self) -> str:
         lines = [

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import httpx
 import pytest
 
 from harness.processes import free_port
+from harness.receivers import Mailbox
 from tests.faults.bad_bodies import class_bodies
 from tests.faults.bad_input import BadInputTarget, bad_input_deployment, probe, run_bad_input
+from tests.faults.bad_input_deliveries import misaddressed
 from tests.faults.bad_input_paths import Outcome, Sender, connected_senders, gateway_sender
 from tests.faults.bad_requests import BadRequest, CreateRequest
 
@@ -37,7 +40,7 @@ def calling_successes_refusals(sender: Sender) -> Sender:
     return send
 
 
-def test_generated_requests_get_a_success_or_a_4xx_and_refusals_write_nothing(
+def test_generated_requests_get_a_success_or_a_4xx_refusals_write_nothing_and_successes_notify(
     target: BadInputTarget,
 ) -> None:
     report = run_bad_input(
@@ -47,6 +50,7 @@ def test_generated_requests_get_a_success_or_a_4xx_and_refusals_write_nothing(
         target.gateway.api_key,
         count=SHORT_COUNT,
         seed=6,
+        mailbox=target.mailbox,
     )
 
     assert report.problems() == [], report.render()
@@ -54,6 +58,8 @@ def test_generated_requests_get_a_success_or_a_4xx_and_refusals_write_nothing(
         assert tally.sent == SHORT_COUNT, path
         assert tally.succeeded > 0, report.render()
         assert sum(tally.refused.values()) > 0, report.render()
+    # The deliveries were checked, not skipped: accepted bookings were mailed.
+    assert target.mailbox.messages
 
 
 def test_a_path_that_calls_its_successes_refusals_is_caught_writing(
@@ -79,3 +85,16 @@ def test_a_gateway_that_does_not_answer_is_reported_as_crashing(target: BadInput
 
     assert report.problems() == ["gateway: 3 answers were neither a success nor a 4xx"]
     assert "ConnectError" in report.render()
+
+
+def test_an_e_mail_whose_headers_name_someone_the_envelope_does_not_is_reported() -> None:
+    honest, forged = EmailMessage(), EmailMessage()
+    honest["To"] = "Marty <marty@mcfly.example>"
+    forged["To"] = "Marty <marty@mcfly.example>"
+    forged["Bcc"] = "evil@example.com"
+    mailbox = Mailbox(messages=[honest, forged])
+    mailbox.envelope_recipients = [["marty@mcfly.example"], ["marty@mcfly.example"]]
+
+    assert misaddressed(mailbox) == [
+        "['marty@mcfly.example', 'evil@example.com'] sent to ['marty@mcfly.example']"
+    ]
