@@ -15,6 +15,7 @@ from api_client.contract import tasks
 from harness.bodies import class_body, seat_body
 from tests.support.handlers import act, command, create, get
 from tests.support.reminders import reminder_deliveries, reminders_recorded
+from worker.channels import DeliveryFailure
 from worker.channels.log import LogChannel
 from worker.delivery import RetryPolicy, deliver_locally
 from worker.domain.reminders import SETTLED_AFTER
@@ -151,7 +152,7 @@ def test_a_reminder_is_sent_with_its_booking_and_its_class_as_they_are_then(
     sent: list[dict[str, Any]] = []
 
     class Capturing(LogChannel):
-        def send(self, deliveries: Any) -> dict[Any, str]:
+        def send(self, deliveries: Any) -> dict[Any, DeliveryFailure]:
             sent.extend(dict(delivery) for delivery in deliveries)
             return {}
 
