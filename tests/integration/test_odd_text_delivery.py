@@ -1,6 +1,7 @@
 """Odd names, titles and messages are refused with 422 and nothing written, or accepted and then
 delivered whole on every channel: the webhook's JSON, an e-mail whose headers name exactly its
-recipient, an .ics two parsers read alike, and one JSON log line (issue 15)."""
+recipient, an .ics two parsers read alike, and one JSON log line; and a delivery that cannot
+succeed fails once, loudly (issue 15)."""
 
 from __future__ import annotations
 
@@ -233,3 +234,37 @@ def test_odd_text_is_refused_whole_or_delivered_whole_on_every_channel(
         assert body is not None
         lines = kept_message.replace("\r\n", "\n").replace("\r", "\n")
         assert lines in body.get_content().replace("\r\n", "\n")
+
+
+def webhook_rows_once_failed(client: BookingClient, booking_id: str) -> list[dict[str, Any]]:
+    """The booking's webhook deliveries once every one of them is failed; [] until then."""
+    rows = [row for row in notifications(client, booking_id) if row["channel"] == "webhook"]
+    return rows if rows and all(row["state"] == "failed" for row in rows) else []
+
+
+def failures_logged(deployment: Deployment, notification_id: str) -> list[dict[str, Any]]:
+    lines = [
+        line
+        for path in deployment.log_paths
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "delivery failed" in line and notification_id in line
+    ]
+    return [one_json_object(line[line.index("{") :]) for line in lines]
+
+
+def test_a_webhook_refused_for_good_is_failed_after_one_attempt_and_logged_once(
+    receivers: Receivers,
+) -> None:
+    client, webhook = receivers.client, receivers.webhook
+    class_id = client.create_booking(class_body())["data"]["id"]
+    webhook.failing, webhook.failing_status = True, 410
+    try:
+        seat_id = client.create_booking(seat_body(class_id))["data"]["id"]
+        failed = eventually(lambda: webhook_rows_once_failed(client, seat_id))
+    finally:
+        webhook.failing = False
+
+    assert {(row["attempts"], row["last_error"]) for row in failed} == {(1, "permanent: HTTP 410")}
+    for row in failed:
+        [logged] = failures_logged(receivers.deployment, row["id"])
+        assert (logged["channel"], logged["error"]) == ("webhook", "permanent: HTTP 410")
