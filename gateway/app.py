@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 
 from api_client import BookingClient, BookingError
 
-from . import cors, openapi
+from . import cors, metrics, openapi
 from .action_links import action_links_router
 from .answers import error_response
 from .auth import CHALLENGE, AuthenticationError, KeyKind, key_kind
@@ -45,11 +45,14 @@ def create_app(
     retry_keys = RetryKeys(settings.redis_url, settings.redis_master_name)
     widget = WidgetBookings(booking_client, watcher, settings.widget_wait_s, retry_keys)
 
+    figures: metrics.RequestFigures | None = None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await watcher.start()
         try:
-            yield
+            async with metrics.serving(figures, settings.metrics_port):
+                yield
         finally:
             await watcher.close()
             await retry_keys.close()
@@ -85,6 +88,8 @@ def create_app(
     )
     _install_error_handlers(app)
     cors.install(app, settings.allowed_origins())
+    # Last, so outermost: it counts what the CORS middleware refuses too.
+    figures = metrics.install(app, settings.metrics_port)
     openapi.install(app)
     return app
 

@@ -54,8 +54,8 @@ def parse_origins(text: str) -> tuple[str, ...]:
 
 class GatewaySettings(BaseSettings):
     """BOOKINGS_REDIS_URL (and _MASTER_NAME), BOOKINGS_API_KEYS, BOOKINGS_WIDGET_KEYS,
-    BOOKINGS_WAIT_S, BOOKINGS_WIDGET_WAIT_S, BOOKINGS_CORS_ORIGINS and
-    BOOKINGS_ACTION_LINK_SECRET."""
+    BOOKINGS_WAIT_S, BOOKINGS_WIDGET_WAIT_S, BOOKINGS_CORS_ORIGINS,
+    BOOKINGS_ACTION_LINK_SECRET and BOOKINGS_METRICS_PORT."""
 
     model_config = SettingsConfigDict(env_prefix="BOOKINGS_", extra="ignore")
 
@@ -78,6 +78,9 @@ class GatewaySettings(BaseSettings):
     # The secret the workers sign customers' action links with (gateway/action_links.py);
     # unset, every link is refused.
     action_link_secret: SecretStr | None = None
+    # Request metrics for Prometheus at http://<host>:<port>/metrics (gateway/metrics.py);
+    # unset, no middleware is installed and prometheus_client is never imported.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
     @field_validator("redis_url")
     @classmethod

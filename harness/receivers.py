@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +14,11 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from .processes import free_port
 
@@ -125,6 +129,58 @@ def smtp_server() -> Iterator[Mailbox]:
     controller.start()
     try:
         mailbox.url = f"smtp://127.0.0.1:{port}"
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate and key for 127.0.0.1 in `folder`, made with the openssl command."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def login_of(user: str, password: str) -> Any:
+    """An aiosmtpd authenticator that lets in this one login."""
+
+    def authenticate(
+        _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            user.encode(),
+            password.encode(),
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return authenticate
+
+
+@contextmanager
+def tls_smtp_server(cert: Path, key: Path, user: str, password: str) -> Iterator[Mailbox]:
+    """An SMTP server that wants STARTTLS (with `cert`) before a login of `user`;
+    its mailbox's url is host:port (the caller says how to reach it)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(
+        CollectingHandler(mailbox),
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=login_of(user, password),
+        auth_require_tls=True,
+    )
+    controller.start()
+    mailbox.url = f"127.0.0.1:{port}"
+    try:
         yield mailbox
     finally:
         controller.stop()

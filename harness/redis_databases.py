@@ -19,6 +19,7 @@ DATABASES: dict[str, int] = {
     "notifications-bad-setting": 4,
     "notifications-retries": 5,
     "notifications-timekit": 5,
+    "customer-mail": 5,
     "odd-text": 5,
     "notifications": 6,
     "benchmark-run": 7,
@@ -38,6 +39,7 @@ DATABASES: dict[str, int] = {
     "worker-loss": 15,
     "browser-widget": 15,
     "reminders": 15,
+    "metrics": 15,
 }
 # A user that shares the database of another, and why the two can never meet there.
 SHARED = {
@@ -50,10 +52,14 @@ SHARED = {
     "browser-widget": "completion",
     # The reminder delivery test starts its workers inside the test, emptying the database first.
     "reminders": "completion",
+    # The metrics tests' worker lives as long as their module, like booking.js's above.
+    "metrics": "completion",
     # Both start their workers (emptying the database first) in their own test module, and
     # pytest runs one module at a time: test_notifications.py's retry test, and the module
     # fixture of test_timekit_webhooks.py.
     "notifications-timekit": "notifications-retries",
+    # Likewise the module fixture of test_customer_mail.py, in its own module.
+    "customer-mail": "notifications-retries",
     # Likewise the module fixture of test_odd_text_delivery.py.
     "odd-text": "notifications-retries",
     # Benchmark commands run one at a time: two at once would skew each other's figures.

@@ -6,6 +6,7 @@ and their feed name a seat booking alike, and a calendar app that holds both kee
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +29,9 @@ def event_uid(booking_id: UUID | str) -> str:
 @dataclass(frozen=True)
 class EventFields:
     """What an event says. `zone` (an IANA name) renders the times with their TZID; None
-    renders them in UTC. `stamp` is DTSTAMP, and LAST-MODIFIED too when `modified` is set."""
+    renders them in UTC. `stamp` is DTSTAMP, and LAST-MODIFIED too when `modified` is set.
+    `organizer` and `attendee` are addresses; `sent_by` is who sends on the organizer's
+    behalf (RFC 5545 3.2.18), and `rsvp` asks the attendee's calendar to reply."""
 
     booking_id: UUID | str
     start: datetime
@@ -43,7 +46,11 @@ class EventFields:
     created: datetime | None = None
     modified: bool = False
     organizer: str | None = None
+    organizer_name: str | None = None
+    sent_by: str | None = None
     attendee: str | None = None
+    attendee_name: str | None = None
+    rsvp: bool = False
 
 
 def new_calendar(**properties: Any) -> Calendar:
@@ -75,25 +82,46 @@ def event(fields: EventFields) -> Event:
     if fields.description:
         component.add("description", fields.description)
     if fields.organizer:
-        component.add("organizer", f"mailto:{fields.organizer}")
+        component.add("organizer", f"mailto:{fields.organizer}", parameters=_organizer(fields))
     if fields.attendee:
-        component.add("attendee", f"mailto:{fields.attendee}")
+        component.add("attendee", f"mailto:{fields.attendee}", parameters=_attendee(fields))
     component.add("status", fields.status)
     component.add("sequence", fields.sequence)
     return component
+
+
+def _organizer(fields: EventFields) -> dict[str, str]:
+    parameters = {"CN": fields.organizer_name} if fields.organizer_name else {}
+    if fields.sent_by and fields.sent_by != fields.organizer:
+        parameters["SENT-BY"] = f"mailto:{fields.sent_by}"
+    return parameters
+
+
+def _attendee(fields: EventFields) -> dict[str, str]:
+    parameters = {"CN": fields.attendee_name} if fields.attendee_name else {}
+    if fields.rsvp:
+        parameters |= {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
+    return parameters
 
 
 def _printable(fields: EventFields) -> EventFields:
     """The texts of `fields` as a property can hold them, whatever the row held: icalendar
     escapes backslashes, commas, semicolons and line breaks (RFC 5545, 3.3.11) and folds
     long lines, but passes other controls (a vertical tab, U+2028) through, which RFC 5545
-    forbids in TEXT and a reader may take for the end of a line. Summary, location and
-    addresses are one line; a description keeps its line breaks."""
+    forbids in TEXT and a reader may take for the end of a line. Summary, location, names
+    (CN) and addresses are one line; a description keeps its line breaks."""
     return replace(
         fields,
         summary=one_line(fields.summary),
-        location=one_line(fields.location) if fields.location else fields.location,
-        description=multi_line(fields.description) if fields.description else None,
-        organizer=one_line(fields.organizer) if fields.organizer else fields.organizer,
-        attendee=one_line(fields.attendee) if fields.attendee else fields.attendee,
+        location=_kept(one_line, fields.location),
+        description=_kept(multi_line, fields.description),
+        organizer=_kept(one_line, fields.organizer),
+        organizer_name=_kept(one_line, fields.organizer_name),
+        sent_by=_kept(one_line, fields.sent_by),
+        attendee=_kept(one_line, fields.attendee),
+        attendee_name=_kept(one_line, fields.attendee_name),
     )
+
+
+def _kept(safe: Callable[[str], str], text: str | None) -> str | None:
+    return safe(text) if text else text

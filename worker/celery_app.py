@@ -1,11 +1,16 @@
-"""The Celery app: broker, results, delivery guarantees, and the start-up migration."""
+"""The Celery app: broker, results, delivery guarantees, the start-up migration and metrics."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import (
+    worker_init,
+    worker_process_init,
+    worker_process_shutdown,
+    worker_shutdown,
+)
 
 from api_client.contract import tasks as task_names
 from api_client.redis_urls import celery_url, transport_options
@@ -92,6 +97,32 @@ def _migrate_before_taking_tasks(**_: Any) -> None:
     dispose_all()
 
 
+@worker_init.connect
+def _export_metrics_if_asked(**_: Any) -> None:
+    """With BOOKINGS_METRICS_PORT, before the fork: the pool records, this process serves."""
+    settings = get_settings()
+    if settings.metrics_port is not None:
+        from .metrics_exporter import start_exporting
+
+        start_exporting(settings)
+
+
 @worker_process_init.connect
 def _fresh_connections_in_child(**_: Any) -> None:
     forget_inherited_engines()
+
+
+@worker_process_shutdown.connect
+def _metrics_of_exiting_child(pid: int, **_: Any) -> None:
+    if get_settings().metrics_port is not None:
+        from .metrics_exporter import process_exited
+
+        process_exited(pid)
+
+
+@worker_shutdown.connect
+def _metrics_directory_after_the_worker(**_: Any) -> None:
+    if get_settings().metrics_port is not None:
+        from .metrics_exporter import stop_exporting
+
+        stop_exporting()

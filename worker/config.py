@@ -152,6 +152,13 @@ class Settings(BaseSettings):
     action_link_secret: SecretStr | None = None
     public_url: HttpUrl | None = None
 
+    # Prometheus metrics (worker/metrics.py), served by each worker instance's main process at
+    # http://<host>:<port>/metrics; unset, nothing is recorded and prometheus_client is never
+    # imported. The pool's processes write their figures as files in a directory of their own
+    # instance: <metrics_dir>/worker-<port>, emptied at start (unset: a fresh temporary one).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_dir: str | None = None
+
     @field_validator("check_in_opens")
     @classmethod
     def _readable_duration(cls, duration: str) -> str:

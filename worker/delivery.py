@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection
 
+from . import metrics
 from .channels import Channel, DeliveryFailure
+from .invitation_sequences import with_invitation_sequences
 from .reminder_payloads import with_reminder_payloads
 from .storage import outbox_queries
 from .storage.unit_of_work import UnitOfWork
@@ -43,6 +45,8 @@ class DeliveryReport:
     retrying: list[UUID]
     failed: int
     retry_at: datetime | None
+    # How many sends per (channel, outcome): delivered, retrying or failed.
+    by_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def deliver(
@@ -65,11 +69,13 @@ def deliver(
             lease_until=started + timedelta(seconds=policy.lease_s),
         )
         sending = with_reminder_payloads(uow.connection, claimed)
+        sending = with_invitation_sequences(uow.connection, sending)
         uow.commit()
     errors = _send_by_channel(sending, channels)
     with unit_of_work() as uow:
         report = _record(uow.connection, sending, errors, policy=policy, now=now())
         uow.commit()
+    metrics.deliveries_ended(report.by_channel)
     return report
 
 
@@ -87,9 +93,11 @@ def deliver_locally(
     with unit_of_work() as uow:
         claimed = outbox_queries.claim(uow.connection, delivery_ids, now=at, lease_until=at)
         sending = with_reminder_payloads(uow.connection, claimed)
+        sending = with_invitation_sequences(uow.connection, sending)
         errors = _send_by_channel(sending, channels)
         report = _record(uow.connection, sending, errors, policy=policy, now=at)
         uow.commit()
+    metrics.deliveries_ended(report.by_channel)
     return report
 
 
@@ -127,22 +135,30 @@ def _record(
     their failure is permanent or their attempts are spent."""
     delivered = [row["id"] for row in claimed if row["id"] not in errors]
     retries, failures = [], []
+    by_channel: Counter[tuple[str, str]] = Counter()
     for row in claimed:
         failure = errors.get(row["id"])
         if failure is None:
+            by_channel[row["channel"], "delivered"] += 1
             continue
         outcome = {"delivery_id": row["id"], "error": failure.recorded[:2000]}
         if failure.permanent or row["attempts"] >= policy.attempts:
             failures.append(outcome)
+            by_channel[row["channel"], "failed"] += 1
             _log_failed(row, outcome["error"])
         else:
             retries.append({**outcome, "retry_at": policy.next_attempt(row["attempts"], now)})
+            by_channel[row["channel"], "retrying"] += 1
     outbox_queries.mark_delivered(conn, delivered, now)
     outbox_queries.retry_later(conn, retries)
     outbox_queries.give_up(conn, failures)
     retry_at = min((retry["retry_at"] for retry in retries), default=None)
     return DeliveryReport(
-        len(delivered), [retry["delivery_id"] for retry in retries], len(failures), retry_at
+        len(delivered),
+        [retry["delivery_id"] for retry in retries],
+        len(failures),
+        retry_at,
+        by_channel,
     )
 
 

@@ -12,7 +12,8 @@ What each event says, so that calendar apps that poll the feed see each change o
   must notice (time, status); an app re-fetches on the ETag either way.
 - STATUS: CANCELLED for a cancelled class, which stays in the feed so that apps remove it;
   CONFIRMED otherwise.
-- Times: in the class's series' zone (TZID and its VTIMEZONE) when it has one, else UTC.
+- Times: in the class's zone (TZID and its VTIMEZONE) when it has one (its event.timezone,
+  else its series' zone), else UTC.
 - DTSTAMP and LAST-MODIFIED: the booking's updated_at, so the same data renders the same bytes
   and the ETag (a digest of them) changes only when the data does.
 """

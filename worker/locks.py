@@ -14,6 +14,7 @@ from redis.exceptions import LockNotOwnedError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.lock import Lock
 
+from . import metrics
 from .domain.errors import ClassBusyError
 from .keys import class_lock_key
 
@@ -60,11 +61,16 @@ class ClassLocks:
             # Released in the same call stack, never from another thread.
             thread_local=False,
         )
-        if not self._acquire(lock, class_id):
+        asked = time.perf_counter()
+        taken = self._acquire(lock, class_id)
+        held_since = time.perf_counter()
+        metrics.lock_waited(held_since - asked)
+        if not taken:
             raise ClassBusyError(f"class {class_id} stayed locked for {self._wait_s:g} s")
         try:
             yield
         finally:
+            metrics.lock_held(time.perf_counter() - held_since)
             try:
                 lock.release()  # a Lua script that deletes the key only if our token is in it
             except LockNotOwnedError:

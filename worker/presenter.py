@@ -148,6 +148,9 @@ def _attributes(row: Row, klass: Row | None) -> dict[str, Any]:
         "group_booking": {"owner_booking_id": str(klass["id"]), "seats": row["seats"]},
         "customer": _customer(row),
     }
+    if klass["owner_email"] is not None:
+        # The class's organizer, whom its invitations name and its customers' replies reach.
+        attributes["owner"] = {"name": klass["owner_name"], "email": klass["owner_email"]}
     place = _place_in_line(row)
     if place is not None:
         attributes["waitlist"] = place
@@ -174,7 +177,7 @@ def _line_entry(entry: Row) -> dict[str, Any]:
 
 
 def _event_info(klass: Row) -> dict[str, Any]:
-    return {
+    info = {
         "start": rfc3339(klass["starts_at"]),
         "end": rfc3339(klass["ends_at"]),
         "what": klass["what"],
@@ -182,6 +185,9 @@ def _event_info(klass: Row) -> dict[str, Any]:
         "calendar_id": klass["calendar_id"],
         "description": klass["description"],
     }
+    if klass.get("event_timezone") is not None:
+        info["timezone"] = klass["event_timezone"]
+    return info
 
 
 def _class_seats(klass: Row) -> dict[str, int]:

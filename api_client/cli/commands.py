@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 
 from ..client import DEFAULT_REDIS_URL, BookingClient
 from ..errors import BookingError
+from .cells import chosen_zone, zone_option
 from .detail import booking_detail, waitlist_view
 from .feeds import add_feed, feed
 from .files import Body, BodyFileError, import_bodies, is_series, load_bodies
@@ -45,6 +46,7 @@ def main(argv: Sequence[str] | None = None, *, client_factory: ClientFactory = c
     except SystemExit as exit_:  # --help, or a usage error argparse has already printed
         return int(exit_.code or 0)
     output = Output(as_json=args.json)
+    chosen_zone.set(args.tz)
     if args.command == "create":
         # The file is read before connecting, so that a typo costs no round trip.
         try:
@@ -202,6 +204,14 @@ def _add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> N
         action="store_true",
         default=default(False),
         help="print the raw responses as JSON on stdout, errors too (for scripts)",
+    )
+    parser.add_argument(
+        "--tz",
+        type=zone_option,
+        default=default(None),
+        metavar="ZONE",
+        help="show times in this IANA zone, such as Europe/Oslo (default: each class's zone, "
+        "else UTC)",
     )
 
 

@@ -8,22 +8,23 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from .cells import cell, contact, event_info, moment, seats
+from .cells import cell, class_zone, contact, event_info, moment, seats
 
 
 def booking_detail(response: dict[str, Any]) -> RenderableType:
     """The booking's fields, then its related bookings, waitlist, logs and notifications if
     included."""
     booking = response["data"]
+    zone = class_zone(booking)
     parts: list[RenderableType] = [_fields_table(booking)]
     if "related_bookings" in booking:
         parts.append(_related_table(booking["related_bookings"]))
     if "waitlist" in booking:
-        parts.append(waitlist_table(booking["waitlist"]))
+        parts.append(waitlist_table(booking["waitlist"], zone))
     if "logs" in booking:
-        parts.append(_logs_table(booking["logs"]))
+        parts.append(_logs_table(booking["logs"], zone))
     if "notifications" in booking:
-        parts.append(_notifications_table(booking["notifications"]))
+        parts.append(_notifications_table(booking["notifications"], zone))
     return Group(*parts)
 
 
@@ -43,19 +44,21 @@ def _fields(booking: dict[str, Any]) -> list[tuple[str, object]]:
     settings = attributes.get("settings") or {}
     place = attributes.get("waitlist") or {}
     is_offer_mode = settings.get("waitlist_promotion") == "offer"
+    zone = event.get("timezone")
     return [
         ("state", booking.get("state")),
         ("graph", booking.get("graph")),
         ("what", event.get("what")),
         ("where", event.get("where")),
-        ("start", moment(event.get("start"))),
-        ("end", moment(event.get("end"))),
+        ("start", moment(event.get("start"), zone)),
+        ("end", moment(event.get("end"), zone)),
+        ("class zone", zone),
         ("calendar", event.get("calendar_id")),
         ("description", event.get("description")),
         ("seats", seats(booking)),
         ("waitlist", _waitlist_counts(attributes.get("group_booking") or {})),
         ("place in line", place.get("position")),
-        ("offer expires", moment(place.get("offer_expires_at"))),
+        ("offer expires", moment(place.get("offer_expires_at"), zone)),
         ("class", booking.get("owner_booking_id")),
         ("series", booking.get("series_id")),
         ("customer", contact(attributes.get("customer"))),
@@ -68,8 +71,8 @@ def _fields(booking: dict[str, Any]) -> list[tuple[str, object]]:
         ("offer time", settings.get("offer_time") if is_offer_mode else None),
         ("available actions", ", ".join(booking.get("available_actions") or [])),
         ("completed", booking.get("completed")),
-        ("created", moment(booking.get("created_at"))),
-        ("updated", moment(booking.get("updated_at"))),
+        ("created", moment(booking.get("created_at"), zone)),
+        ("updated", moment(booking.get("updated_at"), zone)),
     ]
 
 
@@ -98,7 +101,7 @@ def _related_table(related: list[dict[str, Any]]) -> RenderableType:
     return table
 
 
-def _logs_table(logs: list[dict[str, Any]]) -> RenderableType:
+def _logs_table(logs: list[dict[str, Any]], zone: str | None) -> RenderableType:
     if not logs:
         return Text("No log entries.")
     table = Table(title="Log", title_justify="left")
@@ -106,7 +109,7 @@ def _logs_table(logs: list[dict[str, Any]]) -> RenderableType:
         table.add_column(header, no_wrap=header == "at")
     for entry in logs:
         table.add_row(
-            cell(moment(entry.get("created_at"))),
+            cell(moment(entry.get("created_at"), zone)),
             cell(entry.get("action")),
             cell(entry.get("from_state")),
             cell(entry.get("to_state")),
@@ -115,7 +118,7 @@ def _logs_table(logs: list[dict[str, Any]]) -> RenderableType:
     return table
 
 
-def _notifications_table(notifications: list[dict[str, Any]]) -> RenderableType:
+def _notifications_table(notifications: list[dict[str, Any]], zone: str | None) -> RenderableType:
     if not notifications:
         return Text("No notifications.")
     table = Table(title="Notifications", title_justify="left")
@@ -124,7 +127,7 @@ def _notifications_table(notifications: list[dict[str, Any]]) -> RenderableType:
     for notice in notifications:
         recipient = notice.get("recipient") or {}
         table.add_row(
-            cell(moment(notice.get("created_at"))),
+            cell(moment(notice.get("created_at"), zone)),
             cell(notice.get("type")),
             cell(notice.get("channel")),
             cell(contact(recipient) or recipient.get("role")),
@@ -144,7 +147,7 @@ def waitlist_view(response: dict[str, Any]) -> RenderableType:
     event = event_info(booking)
     heading = f"Waitlist of {event.get('what') or booking['id']}"
     if event.get("start"):
-        heading += f", {moment(event['start'])}"
+        heading += f", {moment(event['start'], event.get('timezone'))}"
     counts = (booking.get("attributes") or {}).get("group_booking") or {}
     summary = []
     if "max_seats" in counts:
@@ -154,10 +157,10 @@ def waitlist_view(response: dict[str, Any]) -> RenderableType:
     lines: list[RenderableType] = [Text(heading, style="bold")]
     if summary:
         lines.append(Text("; ".join(summary)))
-    return Group(*lines, waitlist_table(booking.get("waitlist") or []))
+    return Group(*lines, waitlist_table(booking.get("waitlist") or [], class_zone(booking)))
 
 
-def waitlist_table(entries: list[dict[str, Any]]) -> RenderableType:
+def waitlist_table(entries: list[dict[str, Any]], zone: str | None = None) -> RenderableType:
     """Waiting and offered bookings in order of arrival: a place in line, or an offer's end."""
     if not entries:
         return Text("Nobody is waiting.")
@@ -170,7 +173,7 @@ def waitlist_table(entries: list[dict[str, Any]]) -> RenderableType:
             cell(contact(entry.get("customer"))),
             cell(entry.get("seats")),
             cell(entry.get("state")),
-            cell(moment(entry.get("offer_expires_at"))),
+            cell(moment(entry.get("offer_expires_at"), zone)),
             cell(entry.get("id")),
         )
     return table

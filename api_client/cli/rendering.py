@@ -84,7 +84,7 @@ def groups_table(response: dict[str, Any]) -> RenderableType:
     for group in groups:
         event = event_info(group)
         table.add_row(
-            cell(moment(event.get("start"))),
+            cell(moment(event.get("start"), event.get("timezone"))),
             cell(event.get("what")),
             cell(event.get("where")),
             cell(seats(group)),
@@ -114,7 +114,7 @@ def bookings_table(
         row = [
             cell(booking["id"]),
             cell(event.get("what")),
-            cell(moment(event.get("start"))),
+            cell(moment(event.get("start"), event.get("timezone"))),
             cell(seats(booking)),
             cell(booking.get("state")),
         ]

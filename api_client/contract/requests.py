@@ -209,6 +209,9 @@ class Event(ContractModel):
     where: OptionalText | None = None
     calendar_id: ShortText
     description: LongText | None = None
+    # The class's own zone (IANA): e-mails and .ics show its time there when the customer's
+    # zone is unknown; a series' classes take their recurrence's zone when this is not given.
+    timezone: ZoneName | None = None
 
     @field_validator("end")
     @classmethod
@@ -313,7 +316,7 @@ class TimekitFields(ContractModel):
 
 
 # A class's event as Timekit's current reference sends it: at the top level, not under `event`.
-FLAT_EVENT_FIELDS = ("start", "end", "what", "where", "calendar_id", "description")
+FLAT_EVENT_FIELDS = ("start", "end", "what", "where", "calendar_id", "description", "timezone")
 
 
 class GroupOwnerBooking(TimekitFields):

@@ -19,6 +19,7 @@ class EventInfo(ResponseModel):
     where: str | None
     calendar_id: str
     description: str | None
+    timezone: str | None = None  # the class's zone (IANA), where it has one
 
 
 class ClassSeats(ResponseModel):

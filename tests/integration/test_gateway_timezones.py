@@ -146,3 +146,29 @@ def test_the_owners_list_pages_with_absolute_urls_and_is_closed_to_widgets(
     assert len(second.json()["data"]) == 1 and second.json()["current_page"] == 2
     assert second.json()["data"][0]["created_at"][-6:] in ("-05:00", "-04:00")
     assert widget.status_code == 403
+
+
+def test_a_class_keeps_its_own_zone_and_shows_it_with_its_event(http: TestClient) -> None:
+    body = class_body(nine_in_new_york(721))
+    body["event"]["timezone"] = "America/New_York"
+
+    created = http.post("/v2/bookings", json=body)
+
+    assert created.status_code == 201, created.text
+    assert created.json()["data"]["attributes"]["event_info"]["timezone"] == "America/New_York"
+
+
+def test_a_class_zone_that_is_not_an_iana_name_is_a_422_that_changes_nothing(
+    http: TestClient,
+) -> None:
+    body = class_body(nine_in_new_york(722))
+    body["event"]["timezone"] = "Eastern Time"
+
+    refused = http.post("/v2/bookings", json=body)
+
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "errors": {"event.timezone": ["is not an IANA time zone, such as Europe/Oslo"]}
+    }
+    window = {"start": body["event"]["start"], "end": body["event"]["end"]}
+    assert http.get("/v2/bookings/groups", params=window).json()["data"] == []

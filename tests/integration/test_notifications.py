@@ -370,7 +370,8 @@ def test_an_offer_tells_the_customer_how_to_accept_and_accepting_books_them_with
     )
     offer_mail = mail_titled(mailbox, "lorraine.baines@", "A seat is yours if you accept")
     text = offer_mail.get_body(("plain",)).get_content()
-    assert f"Offer open until: {expires}" in text
+    deadline = datetime.fromisoformat(expires).astimezone(UTC)
+    assert f"Offer open until: {deadline:%A %d %B %Y, %H:%M} (UTC)" in text
     assert f"Accept: PUT /v2/bookings/{friend_id}/accept_offer" in text
     assert f"Decline: PUT /v2/bookings/{friend_id}/decline_offer" in text
     assert told(webhook, friend_id, "booking.created") == []  # not booked yet

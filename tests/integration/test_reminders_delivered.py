@@ -233,5 +233,5 @@ def test_a_sweep_killed_before_its_commit_then_two_beats_deliver_each_reminder_o
     for message in to_marty:
         body = message.get_body(preferencelist=("plain",))
         assert isinstance(body, EmailMessage)
-        assert "(Europe/Oslo)" in str(body.get_content())
+        assert "(Europe/Oslo, UTC+0" in str(body.get_content())
         assert [a.get_content_type() for a in message.iter_attachments()] == ["text/calendar"]

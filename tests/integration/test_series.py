@@ -68,6 +68,17 @@ def test_a_nine_oclock_class_in_oslo_stays_at_nine_across_the_autumn_clock_chang
     ]
     assert hours_utc[0] == 7 and hours_utc[-1] == 8  # winter time (UTC+1) from late October
     assert sorted(set(hours_utc)) == [7, 8]
+    # and each class keeps the series' zone as its own, for its e-mails and .ics
+    assert {c["attributes"]["event_info"]["timezone"] for c in classes} == {"Europe/Oslo"}
+
+
+def test_a_series_class_with_a_zone_of_its_own_keeps_it(client: BookingClient) -> None:
+    body = series_body(next_friday(17), {"starts": [next_friday(17).isoformat()]}, "Zoned")
+    body["event"]["timezone"] = "America/New_York"
+
+    (klass,) = client.create_recurring(body)["data"]["bookings"]
+
+    assert klass["attributes"]["event_info"]["timezone"] == "America/New_York"
 
 
 def test_a_rule_without_an_end_is_refused_and_writes_nothing(client: BookingClient) -> None:

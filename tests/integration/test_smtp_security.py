@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
-import subprocess
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,11 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from harness.processes import free_port
-from harness.receivers import CollectingHandler, Mailbox
+from harness.receivers import Mailbox, self_signed_certificate, tls_smtp_server
 from tests.unit.outbox_rows import seat_payload
 from worker.channels.email import EmailChannel
 
@@ -26,50 +21,13 @@ USER, PASSWORD = "studio", "p@ss word"
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
-def only_our_studio(
-    _server: Any, _session: Any, _envelope: Any, mechanism: str, data: Any
-) -> AuthResult:
-    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-        USER.encode(),
-        PASSWORD.encode(),
-    )
-    return AuthResult(success=ok, handled=False)
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture
 def tls_mailbox(certificate: tuple[Path, Path]) -> Iterator[Mailbox]:
-    cert, key = certificate
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(
-        CollectingHandler(mailbox),
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=context,
-        require_starttls=True,
-        authenticator=only_our_studio,
-        auth_require_tls=True,
-    )
-    controller.start()
-    mailbox.url = f"127.0.0.1:{port}"
-    try:
+    with tls_smtp_server(*certificate, USER, PASSWORD) as mailbox:
         yield mailbox
-    finally:
-        controller.stop()
 
 
 def delivery() -> dict[str, Any]:

@@ -18,8 +18,19 @@ from harness.workers import Deployment
 pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# What the extras bring ([gateway], [cli], [worker]); none of it may come with the client alone.
-EXTRAS_ONLY = ("fastapi", "uvicorn", "rich", "sqlalchemy", "alembic", "psycopg", "icalendar")
+# What the extras bring ([gateway], [cli], [worker], [monitor]); none of it may come with the
+# client alone.
+EXTRAS_ONLY = (
+    "fastapi",
+    "uvicorn",
+    "rich",
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    "icalendar",
+    "prometheus_client",
+    "flower",
+)
 # What the Dockerfile copies: the distribution, without tests, harness or benchmarks.
 SOURCES = ("pyproject.toml", "README.md", "api_client", "worker", "gateway")
 

@@ -859,3 +859,51 @@ def test_the_command_does_not_import_the_worker() -> None:
     )
 
     assert outcome.returncode == 0, outcome.stderr
+
+
+# times in a zone ------------------------------------------------------------------------------
+
+
+def in_oslo(fake: FakeClient, class_id: str) -> None:
+    fake.bookings[class_id]["attributes"]["event_info"]["timezone"] = "Europe/Oslo"
+
+
+def test_list_shows_a_class_at_its_own_zone_s_time(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_oslo(fake, fake.add_class())
+
+    assert run("list") == 0
+
+    assert "Fri 2030-09-06 09:00 CEST" in capsys.readouterr().out
+
+
+def test_tz_shows_every_time_in_the_zone_asked_for(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_oslo(fake, fake.add_class())
+
+    assert run("list", "--tz", "America/New_York") == 0
+
+    assert "Fri 2030-09-06 03:00 EDT" in capsys.readouterr().out
+
+
+def test_show_gives_a_zoned_class_s_times_and_names_its_zone(
+    run: Callable[..., int], fake: FakeClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class_id = fake.add_class()
+    in_oslo(fake, class_id)
+
+    assert run("show", class_id, "--include", "attributes,logs") == 0
+
+    out = capsys.readouterr().out
+    assert "Fri 2030-09-06 09:00 CEST" in out and "Fri 2030-09-06 10:00 CEST" in out
+    assert "class zone" in out and "Europe/Oslo" in out
+
+
+def test_an_unknown_tz_is_a_usage_error(
+    run: Callable[..., int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("list", "--tz", "Oslo time") == 2
+
+    assert "is not an IANA time zone" in capsys.readouterr().err

@@ -953,3 +953,38 @@ def test_timekits_include_values_are_accepted() -> None:
     query = validate(BOOKING_QUERY, {"booking_id": BOOKING_ID, "include": include})
 
     assert query.include == tuple(include)
+
+
+# A class's zone -------------------------------------------------------------------------------
+
+
+def test_a_class_may_carry_its_iana_zone(owner_body: dict[str, Any]) -> None:
+    owner_body["event"]["timezone"] = "Europe/Oslo"
+
+    booking = validate(BODY, owner_body)
+
+    assert isinstance(booking, GroupOwnerBooking)
+    assert booking.event.timezone == "Europe/Oslo"
+
+
+def test_a_class_without_a_zone_has_none(owner_body: dict[str, Any]) -> None:
+    booking = validate(BODY, owner_body)
+
+    assert isinstance(booking, GroupOwnerBooking)
+    assert booking.event.timezone is None
+
+
+@pytest.mark.parametrize("zone", ["Oslo time", "CEST+1", "Europe/Atlantis", ""])
+def test_a_class_zone_must_be_an_iana_zone(owner_body: dict[str, Any], zone: str) -> None:
+    owner_body["event"]["timezone"] = zone
+
+    errors = refusal(BODY, owner_body)
+
+    assert list(errors) == ["event.timezone"]
+
+
+def test_a_flat_class_gives_its_zone_at_the_top_level_too() -> None:
+    booking = validate(BODY, {**FLAT_CLASS, "timezone": "Europe/Oslo"})
+
+    assert isinstance(booking, GroupOwnerBooking)
+    assert booking.event.timezone == "Europe/Oslo"

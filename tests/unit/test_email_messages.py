@@ -94,7 +94,7 @@ def test_the_text_names_the_class_its_time_and_the_seats() -> None:
     text = plain_text(message_for("booking.confirmed"))
 
     assert f"Class: {WHAT}" in text
-    assert "When: 2016-09-30T08:00:00+00:00 to 2016-09-30T09:00:00+00:00" in text
+    assert "When: Friday 30 September 2016, 08:00 to 09:00 (UTC)" in text
     assert "Seats: 2" in text
 
 

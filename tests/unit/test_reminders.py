@@ -178,11 +178,13 @@ def test_a_reminder_gives_the_time_in_the_customers_time_zone_when_known() -> No
     # The seed's class starts at 08:00 UTC on Friday 30 September 2016: 10:00 in Oslo.
     text = text_of(reminder_mail("Europe/Oslo"))
 
-    assert "When: Friday 30 September 2016, 10:00 to 11:00 (Europe/Oslo)" in text
+    assert "When: Friday 30 September 2016, 10:00 to 11:00 (Europe/Oslo, UTC+02:00)" in text
 
 
 def test_a_reminder_to_a_customer_without_a_time_zone_gives_the_time_in_utc() -> None:
-    assert f"When: {START.isoformat()} to " in text_of(reminder_mail())
+    text = text_of(reminder_mail())
+
+    assert "When: Friday 30 September 2016, 08:00 to 09:00 (UTC)" in text
 
 
 def test_a_reminder_carries_the_class_invitation_again() -> None:

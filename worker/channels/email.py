@@ -5,19 +5,19 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
-from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..customer_links import CustomerLinks
 from ..domain.notifications import CALENDAR_METHOD, CUSTOMER
 from ..domain.reminders import REMINDER
 from . import Delivery, DeliveryFailure
-from .ics import invitation
+from .email_times import local_time, when_line
+from .ics import Parties, invitation
 from .safe_text import one_line
 
 SUBJECTS = {
@@ -52,13 +52,14 @@ LINK_LABELS = {
 }
 
 
-def _waitlist_lines(booking: dict[str, Any], linked: bool) -> list[str]:
+def _waitlist_lines(delivery: Delivery, linked: bool) -> list[str]:
     """A waiting booking's place in line, or how to accept an offer and by when."""
+    booking = delivery["payload"]
     place = booking["attributes"].get("waitlist") or {}
     if place.get("position") is not None:
         return [f"Waitlist position: {place['position']}"]
     if place.get("offer_expires_at") is not None:
-        lines = [f"Offer open until: {place['offer_expires_at']}"]
+        lines = [f"Offer open until: {local_time(delivery, place['offer_expires_at'])}"]
         if not linked:
             lines += [
                 f"Accept: PUT /v2/bookings/{booking['id']}/accept_offer",
@@ -82,34 +83,12 @@ def _reminder_lines(delivery: Delivery) -> list[str]:
     return [f"Your class starts in {reminder['before']}.", ""] if reminder else []
 
 
-def _when_line(delivery: Delivery) -> str:
-    """The class's time: for a reminder, in its customer's time zone when they gave one."""
-    booking = delivery["payload"]
-    info = booking["attributes"]["event_info"]
-    zone = _customer_zone(booking) if delivery["type"] == REMINDER else None
-    if zone is None:
-        return f"When: {info['start']} to {info['end']}"
-    start = datetime.fromisoformat(info["start"]).astimezone(zone)
-    end = datetime.fromisoformat(info["end"]).astimezone(zone)
-    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%A %d %B %Y, %H:%M}"
-    return f"When: {start:%A %d %B %Y, %H:%M} to {until} ({zone.key})"
-
-
-def _customer_zone(booking: dict[str, Any]) -> ZoneInfo | None:
-    name = booking["attributes"].get("customer", {}).get("timezone")
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None  # checked when the booking was made; a zone since withdrawn reads as UTC
-
-
 def compose(delivery: Delivery, sender: str, links: CustomerLinks | None = None) -> EmailMessage:
     """The message for one delivery: class, time, seats and the message in plain text, and
     the customer's action links where `links` signs them."""
     booking = delivery["payload"]
     info = booking["attributes"]["event_info"]
+    owner = _owner(delivery)
     message = EmailMessage()
     message["From"] = sender
     # An Address, not an f-string: a name like "McFly, Marty" must stay one recipient; and
@@ -118,34 +97,71 @@ def compose(delivery: Delivery, sender: str, links: CustomerLinks | None = None)
         display_name=one_line(delivery["recipient_name"] or ""),
         addr_spec=delivery["recipient_email"],
     )
+    if owner is not None and delivery["recipient_role"] == CUSTOMER:
+        # A customer's answer reaches whoever runs the class, not the booking system.
+        message["Reply-To"] = Address(
+            display_name=one_line(owner["name"] or ""), addr_spec=owner["email"]
+        )
     title = one_line(str(info["what"]))
     message["Subject"] = SUBJECTS.get(delivery["type"], "{what}").format(what=title)
     message["Message-ID"] = f"<{delivery['notification_id']}@group-bookings>"
     lines = [
         *_reminder_lines(delivery),
         f"Class: {info['what']}",
-        _when_line(delivery),
+        when_line(delivery),
         f"Where: {info.get('where') or '-'}",
         f"Seats: {booking.get('seats')}",
         f"Booking: {booking['id']} ({booking['state']})",
     ]
     link_lines = _link_lines(delivery, links)
-    lines += _waitlist_lines(booking, linked=bool(link_lines))
+    lines += _waitlist_lines(delivery, linked=bool(link_lines))
     if delivery["message"]:
         lines += ["", "Message:", delivery["message"]]
     if link_lines:
         lines += ["", *link_lines]
     message.set_content("\n".join(lines) + "\n")
     method = CALENDAR_METHOD.get(delivery["type"])
-    if method is not None:
+    calendar = delivery.get("calendar") or {}
+    # A waiting entry cancelled never had an invitation: a CANCEL would name an unknown event.
+    if method is not None and (method != "CANCEL" or calendar.get("invited", True)):
         message.add_attachment(
-            invitation(booking, method, organizer=sender, attendee=delivery["recipient_email"]),
+            invitation(
+                booking,
+                method,
+                parties=_parties(delivery, sender, owner),
+                sequence=calendar.get("sequence"),
+            ),
             maintype="text",
             subtype="calendar",
             filename="invite.ics",
             params={"method": method},
         )
     return message
+
+
+def _owner(delivery: Delivery) -> dict[str, Any] | None:
+    """The class's owner (name and e-mail), when the class has one."""
+    owner: dict[str, Any] | None = delivery["payload"]["attributes"].get("owner")
+    return owner if owner and owner.get("email") else None
+
+
+def _parties(delivery: Delivery, sender: str, owner: dict[str, Any] | None) -> Parties:
+    """The owner organizes, the sender sending for them (SENT-BY); without an owner the
+    sender organizes, as a mailbox no one answers, so no reply is asked for."""
+    sender_address = parseaddr(sender)[1] or sender
+    attendee = {
+        "attendee": delivery["recipient_email"],
+        "attendee_name": delivery["recipient_name"],
+    }
+    if owner is None:
+        return Parties(organizer=sender_address, **attendee)
+    return Parties(
+        organizer=owner["email"],
+        organizer_name=owner["name"],
+        sent_by=sender_address,
+        rsvp=True,
+        **attendee,
+    )
 
 
 def smtp_failure(error: Exception) -> DeliveryFailure:

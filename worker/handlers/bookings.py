@@ -41,6 +41,7 @@ def class_values(
     end: datetime,
     now: datetime,
     series_id: uuid.UUID | None = None,
+    series_zone: str | None = None,
 ) -> dict[str, Any]:
     """The row of a new class from its body, at the given time (one class of a series, maybe)."""
     settings, event = body.settings, body.event
@@ -57,6 +58,7 @@ def class_values(
         "where": event.where,
         "calendar_id": event.calendar_id,
         "description": event.description,
+        "event_timezone": event.timezone or series_zone,
         "max_seats": settings.max_seats,
         "current_seats": 0,
         "min_cancel_s": _seconds(settings.min_cancel_time),

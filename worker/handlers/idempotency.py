@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +17,9 @@ from ..storage.queries import find_command_key, record_command_key
 from ..storage.unit_of_work import UnitOfWork
 
 Result = dict[str, Any]
+# How a keyed command was answered: applied now, refused now (the refusal recorded with the
+# key), or replayed (the key's earlier answer).
+Outcome = Literal["applied", "refused", "replayed"]
 
 
 def request_hash(command: str, request: dict[str, Any]) -> str:
@@ -32,8 +35,8 @@ def apply_once(
     request: dict[str, Any],
     now: datetime,
     apply: Callable[[Connection], Result],
-) -> tuple[Result, bool]:
-    """The first result recorded under `key`, and whether this call is the one that applied it.
+) -> tuple[Result, Outcome]:
+    """The first result recorded under `key`, and how this call came to answer it.
 
     Optimistic: most commands arrive once, so the key is not looked up first. The command is
     applied and its key inserted in the same transaction; if a first delivery already recorded
@@ -53,13 +56,13 @@ def apply_once(
         stored = _recorded(unit_of_work, key)
         if stored is None:
             raise
-        return _replay(stored, command, fingerprint), False
+        return _replay(stored, command, fingerprint), "replayed"
     except DomainError as refusal:
         if refusal.transient:
             raise
         stored = _recorded_refusal(unit_of_work, key, command, fingerprint, refusal, now)
-        return _replay(stored, command, fingerprint), False
-    return result, True
+        return _replay(stored, command, fingerprint), "refused"
+    return result, "applied"
 
 
 def _record(

@@ -10,12 +10,13 @@ from pydantic import ValidationError
 from api_client.contract.tasks import KEY_FIELD, TASKS, TaskContract
 from api_client.contract.validation import field_errors
 
+from .. import metrics
 from ..domain.errors import DomainError, InvalidCommandError
 from ..outbox import CommandTx, StagedDelivery
 from ..refusals import refusal_result
 from .command import Command, EachAlone, Query, Result
 from .deps import HandlerDeps
-from .idempotency import apply_once
+from .idempotency import Outcome, apply_once
 from .table import ROUTES
 
 
@@ -25,7 +26,8 @@ class CommandRunner:
     For a command: take the locks it declares (sorted), apply it once under its idempotency key
     in one transaction, answer its result or its refusal, and only after the locks are released
     hand its staged notifications to `dispatch`. Transient refusals (ClassBusyError) are raised
-    for the task to retry later; every other refusal is answered as a result.
+    for the task to retry later; every other refusal is answered as a result. Each answer is
+    counted by command and outcome (worker/metrics.py; nothing is recorded while it is off).
     """
 
     def __init__(self, deps: HandlerDeps) -> None:
@@ -38,29 +40,33 @@ class CommandRunner:
             request = decode(contract, kwargs)
             key = _key(contract, kwargs)
             route = ROUTES[task_name](request)
-            if isinstance(route, Query):
-                return self.read(route, request, now)
-            if isinstance(route, EachAlone):
-                return {"data": [self.run(c, f"{key}:{i}", r, now) for i, c, r in route.commands]}
-            return self.run(route, key, request, now)
         except DomainError as refusal:
-            if refusal.transient:
-                raise
-            return refusal_result(refusal)
+            return _refused(_short(task_name), refusal)
+        if isinstance(route, Query):
+            try:
+                result = self.read(route, request, now)
+            except DomainError as refusal:
+                return _refused(_short(task_name), refusal)
+            metrics.command_answered(_short(task_name), "read")
+            return result
+        if isinstance(route, EachAlone):
+            metrics.commands_in_task(len(route.commands))
+            return {"data": [self.run(c, f"{key}:{i}", r, now) for i, c, r in route.commands]}
+        metrics.commands_in_task(1)
+        return self.run(route, key, request, now)
 
     def run(self, command: Command[Any], key: str | None, request: Any, now: datetime) -> Result:
         """One command's result, or its refusal as a result (transient refusals raise)."""
         try:
             staged: list[StagedDelivery] = []
             with self.deps.locks.holding_all(command.locks(request, self.deps.read_only)):
-                result, applied = self._apply(command, key, request, now, staged)
-            if applied:
+                result, outcome = self._apply(command, key, request, now, staged)
+            if outcome == "applied":
                 self.deps.dispatch(staged)  # after the locks: others may book meanwhile
-            return result
         except DomainError as refusal:
-            if refusal.transient:
-                raise
-            return refusal_result(refusal)
+            return _refused(command.name, refusal)
+        metrics.command_answered(command.name, _label(outcome, result))
+        return result
 
     def read(self, query: Query[Any], request: Any, now: datetime | None = None) -> Result:
         with self.deps.read_only() as uow:
@@ -77,7 +83,7 @@ class CommandRunner:
         request: Any,
         now: datetime,
         staged: list[StagedDelivery],
-    ) -> tuple[Result, bool]:
+    ) -> tuple[Result, Outcome]:
         def in_transaction(connection: Any) -> Result:
             tx = CommandTx(
                 connection,
@@ -93,7 +99,7 @@ class CommandRunner:
             with self.deps.unit_of_work() as uow:
                 result = in_transaction(uow.connection)
                 uow.commit()
-            return result, True
+            return result, "applied"
         return apply_once(
             self.deps.unit_of_work,
             key=key,
@@ -102,6 +108,30 @@ class CommandRunner:
             now=now,
             apply=in_transaction,
         )
+
+
+def _refused(command: str, refusal: DomainError) -> Result:
+    """A refusal answered as a result and counted; a transient one (the class stayed locked)
+    is counted as busy and raised, for the task to retry."""
+    if refusal.transient:
+        metrics.command_answered(command, "busy")
+        raise refusal
+    result = refusal_result(refusal)
+    metrics.command_answered(command, f"refused_{result['status']}")
+    return result
+
+
+def _label(outcome: Outcome, result: Result) -> str:
+    """applied, replayed or refused_<status>; a refusal that found a twin delivery's answer
+    already recorded answers that, and counts as replayed."""
+    if outcome != "refused":
+        return outcome
+    return f"refused_{result['status']}" if "status" in result else "replayed"
+
+
+def _short(task_name: str) -> str:
+    """bookings.get_booking -> get_booking: how a task that is not (yet) a command is counted."""
+    return task_name.rpartition(".")[2]
 
 
 def decode(contract: TaskContract[Any], kwargs: dict[str, Any]) -> Any:

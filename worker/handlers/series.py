@@ -53,7 +53,14 @@ def create_series(tx: CommandTx, body: GroupOwnerSeries, now: datetime) -> Resul
         },
     )
     rows = [
-        class_values(body, start=o.start, end=o.end, now=now, series_id=series_id)
+        class_values(
+            body,
+            start=o.start,
+            end=o.end,
+            now=now,
+            series_id=series_id,
+            series_zone=recurrence["timezone"],
+        )
         for o in occurrences
     ]
     # All classes in one statement, all logs in another: all or nothing, and fast.

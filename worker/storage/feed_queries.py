@@ -11,7 +11,7 @@ from sqlalchemy import Connection, RowMapping, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from ..domain.graphs import GROUP_CUSTOMER, GROUP_OWNER, State
-from .tables import booking_logs, bookings, feed_tokens, series
+from .tables import booking_logs, bookings, feed_tokens
 
 # Tokens ---------------------------------------------------------------------------------------
 
@@ -54,10 +54,9 @@ def read_calendar_classes(
     conn: Connection, calendar_id: str, since: datetime
 ) -> Sequence[RowMapping]:
     """Every class of the calendar starting at or after `since`, in any state, by start, with
-    its series' time zone (None outside a series) and its number of changes."""
+    its zone as `timezone` (None when it has none) and its number of changes."""
     query = (
-        select(bookings, series.c.timezone, _changes(bookings.c.id))
-        .select_from(bookings.outerjoin(series, series.c.id == bookings.c.series_id))
+        select(bookings, bookings.c.event_timezone.label("timezone"), _changes(bookings.c.id))
         .where(
             bookings.c.graph == GROUP_OWNER,
             bookings.c.calendar_id == calendar_id,
@@ -86,14 +85,10 @@ def read_confirmed_seats(
             klass.c.what,
             klass.c.where,
             klass.c.description,
-            series.c.timezone,
+            klass.c.event_timezone.label("timezone"),
             _changes(seat.c.id),
         )
-        .select_from(
-            seat.join(klass, klass.c.id == seat.c.owner_booking_id).outerjoin(
-                series, series.c.id == klass.c.series_id
-            )
-        )
+        .select_from(seat.join(klass, klass.c.id == seat.c.owner_booking_id))
         .where(
             seat.c.graph == GROUP_CUSTOMER,
             seat.c.customer_email == customer_email,

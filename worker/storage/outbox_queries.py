@@ -7,7 +7,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Row, RowMapping, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    RowMapping,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from .tables import outbox
 
@@ -89,6 +99,17 @@ def due_deliveries(conn: Connection, now: datetime, limit: int) -> list[UUID]:
         .limit(limit)
     )
     return list(conn.execute(query).scalars())
+
+
+def pending_by_channel(conn: Connection) -> dict[str, int]:
+    """How many deliveries wait per channel (due or retrying later): the backlog the metrics
+    show, read through the (state, next_attempt_at) index."""
+    query = (
+        select(outbox.c.channel, func.count())
+        .where(outbox.c.state == "pending")
+        .group_by(outbox.c.channel)
+    )
+    return {channel: count for channel, count in conn.execute(query).all()}
 
 
 def reopen_failed(conn: Connection, booking_id: UUID | None, now: datetime) -> Sequence[Row[Any]]:

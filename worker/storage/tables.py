@@ -99,6 +99,8 @@ bookings = Table(
     # The class's reminders: seconds before its start, the earliest first (class_reminders
     # holds when each may be sent)
     Column("reminder_offsets_s", JSON),
+    # The class's zone (IANA, migration 0010): its event.timezone, else its series' zone
+    Column("event_timezone", String(100)),
     # A seat booking (group_customer)
     Column("owner_booking_id", Uuid, ForeignKey("bookings.id")),
     Column("seats", Integer),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 
 from sqlalchemy import Connection, Engine, RootTransaction
+
+from .. import metrics
 
 
 class UnitOfWork:
@@ -20,6 +23,7 @@ class UnitOfWork:
         self._read_only = read_only
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
+        self._began = 0.0
 
     @property
     def connection(self) -> Connection:
@@ -36,11 +40,13 @@ class UnitOfWork:
             connection = connection.execution_options(read_only=True)
         self._connection = connection
         self._transaction = connection.begin()
+        self._began = time.perf_counter()
         return self
 
     def commit(self) -> None:
         assert self._transaction is not None
         self._transaction.commit()
+        self._ended("commit")
 
     def __exit__(
         self,
@@ -52,7 +58,12 @@ class UnitOfWork:
         try:
             if self._transaction.is_active:
                 self._transaction.rollback()
+                self._ended("rollback")
         finally:
             self._connection.close()
             self._connection = None
             self._transaction = None
+
+    def _ended(self, how: metrics.TransactionEnd) -> None:
+        kind: metrics.TransactionKind = "read" if self._read_only else "write"
+        metrics.transaction_ended(kind, how, time.perf_counter() - self._began)
