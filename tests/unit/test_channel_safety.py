@@ -60,9 +60,8 @@ def test_an_old_rows_texts_are_one_property_each_in_the_ics_both_parsers_read() 
     assert expected.description == "Bring a mat\nand water [31m"
     assert by_ics == by_icalendar
     lines = data.replace(b"\r\n ", b"").split(b"\r\n")
-    assert [line for line in lines if line.startswith(b"ATTENDEE")] == [
-        b"ATTENDEE:mailto:marty@mcfly.example"
-    ]
+    [attendee] = [line for line in lines if line.startswith(b"ATTENDEE")]
+    assert attendee.endswith(b":mailto:marty@mcfly.example")
 
 
 def test_the_log_line_is_one_json_object_whatever_the_name_and_message_hold() -> None:
@@ -121,3 +120,17 @@ def test_an_smtp_refusal_is_permanent_only_when_its_reply_says_so(
     error: Exception, permanent: bool
 ) -> None:
     assert smtp_failure(error).permanent is permanent
+
+
+def test_an_old_rows_names_are_one_line_in_the_ics_parameters_and_reply_to() -> None:
+    payload = seat_payload()
+    payload["attributes"]["owner"] = {"name": "Doc\r\nX-Evil: 1", "email": "doc@brown.example"}
+    row = delivery("booking.confirmed", recipient_name=INJECTED_NAME, payload=payload)
+
+    message = as_received(compose(row, SENDER))
+    lines = invitation_of(message).replace(b"\r\n ", b"").split(b"\r\n")
+
+    assert message["X-Evil"] is None
+    assert [address.addr_spec for address in message["Reply-To"].addresses] == ["doc@brown.example"]
+    assert not [line for line in lines if line.startswith((b"X-EVIL", b"BCC"))]
+    assert any(line.startswith(b'ORGANIZER;CN="Doc  X-Evil: 1"') for line in lines)
