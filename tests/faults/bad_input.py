@@ -152,13 +152,14 @@ def run_bad_input(
     """`count` generated requests through the client and the same through the gateway; then
     whether every notification they staged was delivered (to exactly its recipients, when
     the `mailbox` the workers mail is given)."""
-    anchor = (datetime.now(UTC) + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+    started = datetime.now(UTC)
+    anchor = (started + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
     with connected_senders(redis_url, gateway_base_url, api_key) as (client, senders):
         requests = bad_requests(target_classes(client, anchor), anchor)
         report = probe(senders, database_url, requests, count, seed)
     engine = create_engine(database_url, pool_pre_ping=True)
     try:
-        report.delivery_problems = delivery_problems(engine, mailbox)
+        report.delivery_problems = delivery_problems(engine, started, mailbox)
     finally:
         engine.dispose()
     return report

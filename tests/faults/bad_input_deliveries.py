@@ -19,23 +19,28 @@ DELIVERY_WAIT_S = 60.0
 MAX_SHOWN = 5
 
 
-def _due_pending(engine: Engine) -> int:
-    """Pending deliveries whose time has come (reminders due in weeks are not counted)."""
+def _due_pending(engine: Engine, since: datetime) -> int:
+    """Pending deliveries staged since `since` whose time has come (reminders due in weeks
+    are not counted)."""
     query = select(func.count()).where(
-        outbox.c.state == "pending", outbox.c.next_attempt_at <= datetime.now(UTC)
+        outbox.c.state == "pending",
+        outbox.c.created_at >= since,
+        outbox.c.next_attempt_at <= datetime.now(UTC),
     )
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
-def undelivered(engine: Engine, wait_s: float = DELIVERY_WAIT_S) -> Counter[str]:
-    """Deliveries not delivered once the due ones have had `wait_s` to go, by channel, type,
-    state and reason."""
+def undelivered(engine: Engine, since: datetime, wait_s: float = DELIVERY_WAIT_S) -> Counter[str]:
+    """Deliveries staged since `since` not delivered once the due ones have had `wait_s` to
+    go, by channel, type, state and reason."""
     deadline = time.monotonic() + wait_s
-    while _due_pending(engine) and time.monotonic() < deadline:
+    while _due_pending(engine, since) and time.monotonic() < deadline:
         time.sleep(0.5)
     query = select(outbox.c.channel, outbox.c.type, outbox.c.state, outbox.c.last_error).where(
-        outbox.c.state != "delivered", outbox.c.next_attempt_at <= datetime.now(UTC)
+        outbox.c.state != "delivered",
+        outbox.c.created_at >= since,
+        outbox.c.next_attempt_at <= datetime.now(UTC),
     )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
@@ -54,11 +59,12 @@ def misaddressed(mailbox: Mailbox) -> list[str]:
     ]
 
 
-def delivery_problems(engine: Engine, mailbox: Mailbox | None) -> list[str]:
-    """One line per kind of notification not delivered, and one for misaddressed e-mail."""
+def delivery_problems(engine: Engine, since: datetime, mailbox: Mailbox | None) -> list[str]:
+    """One line per kind of notification staged since `since` and not delivered, and one for
+    misaddressed e-mail."""
     found = [
         f"notifications: {count} x {kind}"
-        for kind, count in undelivered(engine).most_common(MAX_SHOWN)
+        for kind, count in undelivered(engine, since).most_common(MAX_SHOWN)
     ]
     wrong = misaddressed(mailbox) if mailbox is not None else []
     if wrong:

@@ -8,12 +8,14 @@ from email.message import EmailMessage
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
 
+from harness.bodies import class_body, seat_body
 from harness.processes import free_port
 from harness.receivers import Mailbox
 from tests.faults.bad_bodies import class_bodies
 from tests.faults.bad_input import BadInputTarget, bad_input_deployment, probe, run_bad_input
-from tests.faults.bad_input_deliveries import misaddressed
+from tests.faults.bad_input_deliveries import delivery_problems, misaddressed
 from tests.faults.bad_input_paths import Outcome, Sender, connected_senders, gateway_sender
 from tests.faults.bad_requests import BadRequest, CreateRequest
 
@@ -85,6 +87,27 @@ def test_a_gateway_that_does_not_answer_is_reported_as_crashing(target: BadInput
 
     assert report.problems() == ["gateway: 3 answers were neither a success nor a 4xx"]
     assert "ConnectError" in report.render()
+
+
+def test_an_accepted_booking_whose_e_mail_is_refused_is_reported_undelivered(
+    target: BadInputTarget,
+) -> None:
+    since = datetime.now(UTC)
+    owner = {"name": "Emmett Brown", "email": "gone@hill-valley.example"}
+    target.mailbox.refusing[owner["email"]] = "550 5.1.1 No such user"
+    gateway = target.gateway
+    with connected_senders(target.redis_url, gateway.base_url, gateway.api_key) as (client, _):
+        klass = {**class_body(since + timedelta(days=30)), "owner": owner}
+        class_id = client.create_booking(klass)["data"]["id"]
+        client.create_booking(seat_body(class_id))
+    engine = create_engine(target.database_url)
+    try:
+        problems = delivery_problems(engine, since, target.mailbox)
+    finally:
+        engine.dispose()
+
+    [problem] = problems
+    assert problem.startswith("notifications: 1 x email booking.created failed: permanent: ")
 
 
 def test_an_e_mail_whose_headers_name_someone_the_envelope_does_not_is_reported() -> None:
