@@ -25,7 +25,8 @@ from .processes import free_port
 
 @dataclass
 class WebhookReceiver:
-    """Records every POST whose signature checks out; answers 500 while `failing` is set.
+    """Records every POST whose signature checks out; answers `failing_status` (500 unless
+    told otherwise) while `failing` is set.
 
     It checks `signature_header` as both formats sign it, and as Timekit documents for
     x-timekit-signature: the hex HMAC-SHA256 of the raw body with the shared secret."""
@@ -37,6 +38,7 @@ class WebhookReceiver:
     bad_signatures: int = 0
     refused: int = 0
     failing: bool = False
+    failing_status: int = 500
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def ids(self) -> list[str]:
@@ -61,7 +63,7 @@ def webhook_receiver(
             with receiver.lock:
                 if receiver.failing:
                     receiver.refused += 1
-                    status = 500
+                    status = receiver.failing_status
                 elif not hmac.compare_digest(expected, self.headers.get(signature_header, "")):
                     receiver.bad_signatures += 1
                     status = 401
@@ -87,8 +89,13 @@ def webhook_receiver(
 
 @dataclass
 class Mailbox:
+    """Collects every message it accepts, with the envelope's recipients beside the headers;
+    refuses the addresses of `refusing` with the reply given there ("550 No such user")."""
+
     url: str = ""
     messages: list[EmailMessage] = field(default_factory=list)
+    envelope_recipients: list[list[str]] = field(default_factory=list)
+    refusing: dict[str, str] = field(default_factory=dict)
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in list(self.messages) if address in str(message["To"])]
@@ -98,8 +105,18 @@ class CollectingHandler:
     def __init__(self, mailbox: Mailbox) -> None:
         self._mailbox = mailbox
 
+    async def handle_RCPT(
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        refusal = self._mailbox.refusing.get(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
+        self._mailbox.envelope_recipients.append(list(envelope.rcpt_tos))
         self._mailbox.messages.append(parsed)
         return "250 OK"
 

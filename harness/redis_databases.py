@@ -20,6 +20,7 @@ DATABASES: dict[str, int] = {
     "notifications-retries": 5,
     "notifications-timekit": 5,
     "customer-mail": 5,
+    "odd-text": 5,
     "notifications": 6,
     "benchmark-run": 7,
     "lock-waits": 8,
@@ -59,6 +60,8 @@ SHARED = {
     "notifications-timekit": "notifications-retries",
     # Likewise the module fixture of test_customer_mail.py, in its own module.
     "customer-mail": "notifications-retries",
+    # Likewise the module fixture of test_odd_text_delivery.py.
+    "odd-text": "notifications-retries",
     # Benchmark commands run one at a time: two at once would skew each other's figures.
     "benchmark-waitlist": "benchmark-series",
     # The contention tests of seats and of the waitlist, likewise: one test at a time.

@@ -6,13 +6,16 @@ and their feed name a seat booking alike, and a calendar app that holds both kee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
+
+from .channels.safe_text import multi_line, one_line
 
 PRODUCT_ID = "-//group-bookings//EN"
 UID_DOMAIN = "group-bookings"
@@ -62,6 +65,7 @@ def new_calendar(**properties: Any) -> Calendar:
 
 def event(fields: EventFields) -> Event:
     """One VEVENT; a zoned event's calendar needs `add_missing_timezones()` before rendering."""
+    fields = _printable(fields)
     zone = ZoneInfo(fields.zone) if fields.zone else UTC
     component = Event()
     component.add("uid", event_uid(fields.booking_id))
@@ -98,3 +102,26 @@ def _attendee(fields: EventFields) -> dict[str, str]:
     if fields.rsvp:
         parameters |= {"ROLE": "REQ-PARTICIPANT", "PARTSTAT": "NEEDS-ACTION", "RSVP": "TRUE"}
     return parameters
+
+
+def _printable(fields: EventFields) -> EventFields:
+    """The texts of `fields` as a property can hold them, whatever the row held: icalendar
+    escapes backslashes, commas, semicolons and line breaks (RFC 5545, 3.3.11) and folds
+    long lines, but passes other controls (a vertical tab, U+2028) through, which RFC 5545
+    forbids in TEXT and a reader may take for the end of a line. Summary, location, names
+    (CN) and addresses are one line; a description keeps its line breaks."""
+    return replace(
+        fields,
+        summary=one_line(fields.summary),
+        location=_kept(one_line, fields.location),
+        description=_kept(multi_line, fields.description),
+        organizer=_kept(one_line, fields.organizer),
+        organizer_name=_kept(one_line, fields.organizer_name),
+        sent_by=_kept(one_line, fields.sent_by),
+        attendee=_kept(one_line, fields.attendee),
+        attendee_name=_kept(one_line, fields.attendee_name),
+    )
+
+
+def _kept(safe: Callable[[str], str], text: str | None) -> str | None:
+    return safe(text) if text else text

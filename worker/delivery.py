@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -13,11 +15,13 @@ from uuid import UUID
 from sqlalchemy import Connection
 
 from . import metrics
-from .channels import Channel
+from .channels import Channel, DeliveryFailure
 from .invitation_sequences import with_invitation_sequences
 from .reminder_payloads import with_reminder_payloads
 from .storage import outbox_queries
 from .storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -99,42 +103,49 @@ def deliver_locally(
 
 def _send_by_channel(
     claimed: Sequence[Mapping[Any, Any]], channels: Mapping[str, Channel]
-) -> dict[UUID, str]:
+) -> dict[UUID, DeliveryFailure]:
     by_channel: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)
     for row in claimed:
         by_channel[row["channel"]].append(row)
-    errors: dict[UUID, str] = {}
+    errors: dict[UUID, DeliveryFailure] = {}
     for name, rows in by_channel.items():
         channel = channels.get(name)
         if channel is None:
-            errors.update({row["id"]: f"channel {name!r} is not configured" for row in rows})
+            # Transient: the channel may be configured by the time of the next attempt.
+            unconfigured = DeliveryFailure.transient(f"channel {name!r} is not configured")
+            errors.update({row["id"]: unconfigured for row in rows})
             continue
         try:
             errors.update(channel.send(rows))
         except Exception as error:
-            errors.update({row["id"]: f"{type(error).__name__}: {error}" for row in rows})
+            crashed = DeliveryFailure.transient(f"{type(error).__name__}: {error}")
+            errors.update({row["id"]: crashed for row in rows})
     return errors
 
 
 def _record(
     conn: Connection,
     claimed: Sequence[Mapping[Any, Any]],
-    errors: Mapping[UUID, str],
+    errors: Mapping[UUID, DeliveryFailure],
     *,
     policy: RetryPolicy,
     now: datetime,
 ) -> DeliveryReport:
+    """Delivered rows marked so; failed ones retried later, or marked failed at once when
+    their failure is permanent or their attempts are spent."""
     delivered = [row["id"] for row in claimed if row["id"] not in errors]
     retries, failures = [], []
     by_channel: Counter[tuple[str, str]] = Counter()
     for row in claimed:
-        if row["id"] not in errors:
+        failure = errors.get(row["id"])
+        if failure is None:
             by_channel[row["channel"], "delivered"] += 1
             continue
-        outcome = {"delivery_id": row["id"], "error": errors[row["id"]][:2000]}
-        if row["attempts"] >= policy.attempts:
+        outcome = {"delivery_id": row["id"], "error": failure.recorded[:2000]}
+        if failure.permanent or row["attempts"] >= policy.attempts:
             failures.append(outcome)
             by_channel[row["channel"], "failed"] += 1
+            _log_failed(row, outcome["error"])
         else:
             retries.append({**outcome, "retry_at": policy.next_attempt(row["attempts"], now)})
             by_channel[row["channel"], "retrying"] += 1
@@ -149,3 +160,16 @@ def _record(
         retry_at,
         by_channel,
     )
+
+
+def _log_failed(row: Mapping[Any, Any], error: str) -> None:
+    """Once per delivery given up on; JSON, so that no reason can split the line."""
+    failed = {
+        "delivery_id": str(row["id"]),
+        "notification_id": str(row["notification_id"]),
+        "channel": row["channel"],
+        "type": row["type"],
+        "attempts": row["attempts"],
+        "error": error,
+    }
+    log.warning("delivery failed: %s", json.dumps(failed))

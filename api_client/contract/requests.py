@@ -28,6 +28,7 @@ from pydantic_core import InitErrorDetails
 
 from .durations import parse_duration_s
 from .search import is_booking_key, is_group_key, parsed_search, read_cursor
+from .text import ONE_LINE_FORBIDDEN, ONE_LINE_MESSAGE, multi_line, one_line
 
 # Bounds that no studio reaches; past them a value is a mistake or an attack on memory.
 MAX_SEATS_LIMIT = 100_000
@@ -96,12 +97,16 @@ def _meta_value(value: Any) -> str | bool | int | float:
 
 
 def _custom_value(value: Any) -> str | bool | int | float | list[str]:
-    """A custom customer field: a scalar, or booking.js's multiple choice (a list of strings)."""
+    """A custom customer field: a scalar, or booking.js's multiple choice (a list of strings).
+
+    Strings keep their line breaks and no other control character: booking.js's own
+    `comment` field is a textarea (its customerFields, format "textarea")."""
     if not isinstance(value, list):
-        return _meta_value(value)
+        scalar = _meta_value(value)
+        return multi_line(scalar) if isinstance(scalar, str) else scalar
     if len(value) > MAX_CHOICES or not all(isinstance(choice, str) for choice in value):
         raise ValueError(f"must be a list of at most {MAX_CHOICES} strings")
-    return [str(_meta_value(choice)) for choice in value]
+    return [one_line(str(_meta_value(choice))) for choice in value]
 
 
 def _trimmed(max_length: int, min_length: int = 0) -> StringConstraints:
@@ -114,13 +119,17 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 RANGE_MESSAGE = "must be between 1970-01-01 and 9000-01-01"
 
-# Trimmed strings of bounded length that a database column can hold.
+# Trimmed strings of bounded length that a database column can hold. Those a header, an .ics
+# property or a log line carries are one line (api_client/contract/text.py); descriptions and
+# messages keep their line breaks and nothing else of the controls.
 NoNul = AfterValidator(_without_nul)
-Text = Annotated[str, _trimmed(500, min_length=1), NoNul]
-OptionalText = Annotated[str, _trimmed(500), NoNul]
-LongText = Annotated[str, _trimmed(5_000), NoNul]
-Message = Annotated[str, _trimmed(MAX_MESSAGE_CHARS), NoNul]
-ShortText = Annotated[str, _trimmed(200, min_length=1), NoNul]
+OneLine = AfterValidator(one_line)
+MultiLine = AfterValidator(multi_line)
+Text = Annotated[str, _trimmed(500, min_length=1), NoNul, OneLine]
+OptionalText = Annotated[str, _trimmed(500), NoNul, OneLine]
+LongText = Annotated[str, _trimmed(5_000), NoNul, MultiLine]
+Message = Annotated[str, _trimmed(MAX_MESSAGE_CHARS), NoNul, MultiLine]
+ShortText = Annotated[str, _trimmed(200, min_length=1), NoNul, OneLine]
 Duration = Annotated[str, StringConstraints(max_length=100), AfterValidator(_check_duration)]
 SeatCount = Annotated[int, Strict(), Field(ge=1, le=MAX_SEATS_LIMIT)]
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
@@ -289,6 +298,8 @@ class Customer(Person):
         for key in custom:
             if len(key) > MAX_META_KEY_CHARS or "\x00" in key:
                 raise ValueError(f"custom field names are at most {MAX_META_KEY_CHARS} characters")
+            if ONE_LINE_FORBIDDEN.search(key):
+                raise ValueError(f"custom field names {ONE_LINE_MESSAGE}")
         return self
 
     @property

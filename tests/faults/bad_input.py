@@ -1,5 +1,6 @@
 """Bad input at volume: generated requests through the client and the gateway, each answered with
-a success or a 4xx, and no refusal writing anything.
+a success or a 4xx, no refusal writing anything, and every notification of an accepted one
+delivered on the log, a webhook and e-mail, to exactly its recipients.
 
     python -m tests.faults.bad_input --count 5000 [--seed N] [--workdir DIR]
 """
@@ -27,8 +28,10 @@ from api_client import BookingClient
 from harness.bodies import class_body
 from harness.databases import fresh_database
 from harness.gateways import GatewayServer, running_gateway
+from harness.receivers import Mailbox, smtp_server, webhook_receiver
 from harness.redis_servers import own_redis
 from harness.workers import running_workers
+from tests.faults.bad_input_deliveries import delivery_problems
 from tests.faults.bad_input_paths import Outcome, Sender, connected_senders
 from tests.faults.bad_input_report import BadInputReport, database_fingerprint
 from tests.faults.bad_requests import (
@@ -146,34 +149,55 @@ def run_bad_input(
     api_key: str,
     count: int = 5_000,
     seed: int = 0,
+    mailbox: Mailbox | None = None,
 ) -> BadInputReport:
-    """`count` generated requests through the client and the same through the gateway."""
-    anchor = (datetime.now(UTC) + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
+    """`count` generated requests through the client and the same through the gateway; then
+    whether every notification they staged was delivered (to exactly its recipients, when
+    the `mailbox` the workers mail is given)."""
+    started = datetime.now(UTC)
+    anchor = (started + timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
     with connected_senders(redis_url, gateway_base_url, api_key) as (client, senders):
         requests = bad_requests(target_classes(client, anchor), anchor)
-        return probe(senders, database_url, requests, count, seed)
+        report = probe(senders, database_url, requests, count, seed)
+    engine = create_engine(database_url, pool_pre_ping=True)
+    try:
+        report.delivery_problems = delivery_problems(engine, started, mailbox)
+    finally:
+        engine.dispose()
+    return report
 
 
 class BadInputTarget(NamedTuple):
     redis_url: str
     database_url: str
     gateway: GatewayServer
+    mailbox: Mailbox
 
 
 @contextmanager
 def bad_input_deployment(workdir: Path, api_key: str = API_KEY) -> Iterator[BadInputTarget]:
-    """A Redis of its own, a fresh PostgreSQL database, one worker and the gateway."""
+    """A Redis of its own, a fresh PostgreSQL database, one worker notifying on every channel
+    (to a real webhook receiver and SMTP server) and the gateway."""
     with (
         own_redis(workdir / "redis") as redis_server,
         fresh_database("postgresql", workdir) as database_url,
+        webhook_receiver() as webhook,
+        smtp_server() as mailbox,
     ):
         redis_url = redis_server.url(0)
-        quiet = {"BOOKINGS_NOTIFICATION_CHANNELS": ""}
+        notifying = {
+            "BOOKINGS_NOTIFICATION_CHANNELS": "log,webhook,email",
+            "BOOKINGS_WEBHOOK_URL": webhook.url,
+            "BOOKINGS_WEBHOOK_SECRET": webhook.secret,
+            "BOOKINGS_SMTP_URL": mailbox.url,
+            "BOOKINGS_DELIVERY_RETRY_BASE_S": "0.2",
+            "BOOKINGS_DELIVERY_RETRY_CAP_S": "1",
+        }
         with (
-            running_workers(redis_url, database_url, workdir, settings=quiet),
+            running_workers(redis_url, database_url, workdir, settings=notifying),
             running_gateway(redis_url, api_key, workdir) as gateway,
         ):
-            yield BadInputTarget(redis_url, database_url, gateway)
+            yield BadInputTarget(redis_url, database_url, gateway, mailbox)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -190,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         gateway = target.gateway
         report = run_bad_input(
             target.redis_url, target.database_url, gateway.base_url, gateway.api_key,
-            args.count, args.seed,
+            args.count, args.seed, target.mailbox,
         )  # fmt: skip
         # Printed before the teardown, which may fail on its own without hiding the figures.
         print(report.render())

@@ -118,6 +118,9 @@ class BadInputReport:
     findings: list[Finding] = field(default_factory=list)
     kinds: Counter[str] = field(default_factory=Counter)  # of crashes and writing refusals
     elapsed_s: float = 0.0
+    # Notifications of accepted requests that did not reach their reader, and e-mail whose
+    # headers named other recipients (tests/faults/bad_input_deliveries.py).
+    delivery_problems: list[str] = field(default_factory=list)
 
     def record(
         self,
@@ -153,7 +156,8 @@ class BadInputReport:
             self.findings.append(Finding(path, problem, describe(request), detail))
 
     def problems(self) -> list[str]:
-        """One line per path that crashed, wrote on a refusal or sent less than asked."""
+        """One line per path that crashed, wrote on a refusal or sent less than asked, and per
+        kind of accepted request whose notifications were not delivered."""
         found = []
         for path, tally in self.tallies.items():
             if tally.sent < self.requested:
@@ -164,7 +168,7 @@ class BadInputReport:
                 found.append(f"{path}: {tally.refusals_that_wrote} refusals wrote to the database")
             if tally.check_ins_let_in:
                 found.append(f"{path}: {tally.check_ins_let_in} check-ins outside their window")
-        return found
+        return found + self.delivery_problems
 
     def render(self) -> str:
         lines = [

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 
 import httpx
 import pytest
+from sqlalchemy import create_engine
 
+from harness.bodies import class_body, seat_body
 from harness.processes import free_port
+from harness.receivers import Mailbox
 from tests.faults.bad_bodies import class_bodies
 from tests.faults.bad_input import BadInputTarget, bad_input_deployment, probe, run_bad_input
+from tests.faults.bad_input_deliveries import delivery_problems, misaddressed
 from tests.faults.bad_input_paths import Outcome, Sender, connected_senders, gateway_sender
 from tests.faults.bad_requests import BadRequest, CreateRequest
 
@@ -37,7 +42,7 @@ def calling_successes_refusals(sender: Sender) -> Sender:
     return send
 
 
-def test_generated_requests_get_a_success_or_a_4xx_and_refusals_write_nothing(
+def test_generated_requests_get_a_success_or_a_4xx_refusals_write_nothing_and_successes_notify(
     target: BadInputTarget,
 ) -> None:
     report = run_bad_input(
@@ -47,6 +52,7 @@ def test_generated_requests_get_a_success_or_a_4xx_and_refusals_write_nothing(
         target.gateway.api_key,
         count=SHORT_COUNT,
         seed=6,
+        mailbox=target.mailbox,
     )
 
     assert report.problems() == [], report.render()
@@ -54,6 +60,8 @@ def test_generated_requests_get_a_success_or_a_4xx_and_refusals_write_nothing(
         assert tally.sent == SHORT_COUNT, path
         assert tally.succeeded > 0, report.render()
         assert sum(tally.refused.values()) > 0, report.render()
+    # The deliveries were checked, not skipped: accepted bookings were mailed.
+    assert target.mailbox.messages
 
 
 def test_a_path_that_calls_its_successes_refusals_is_caught_writing(
@@ -79,3 +87,37 @@ def test_a_gateway_that_does_not_answer_is_reported_as_crashing(target: BadInput
 
     assert report.problems() == ["gateway: 3 answers were neither a success nor a 4xx"]
     assert "ConnectError" in report.render()
+
+
+def test_an_accepted_booking_whose_e_mail_is_refused_is_reported_undelivered(
+    target: BadInputTarget,
+) -> None:
+    since = datetime.now(UTC)
+    owner = {"name": "Emmett Brown", "email": "gone@hill-valley.example"}
+    target.mailbox.refusing[owner["email"]] = "550 5.1.1 No such user"
+    gateway = target.gateway
+    with connected_senders(target.redis_url, gateway.base_url, gateway.api_key) as (client, _):
+        klass = {**class_body(since + timedelta(days=30)), "owner": owner}
+        class_id = client.create_booking(klass)["data"]["id"]
+        client.create_booking(seat_body(class_id))
+    engine = create_engine(target.database_url)
+    try:
+        problems = delivery_problems(engine, since, target.mailbox)
+    finally:
+        engine.dispose()
+
+    [problem] = problems
+    assert problem.startswith("notifications: 1 x email booking.created failed: permanent: ")
+
+
+def test_an_e_mail_whose_headers_name_someone_the_envelope_does_not_is_reported() -> None:
+    honest, forged = EmailMessage(), EmailMessage()
+    honest["To"] = "Marty <marty@mcfly.example>"
+    forged["To"] = "Marty <marty@mcfly.example>"
+    forged["Bcc"] = "evil@example.com"
+    mailbox = Mailbox(messages=[honest, forged])
+    mailbox.envelope_recipients = [["marty@mcfly.example"], ["marty@mcfly.example"]]
+
+    assert misaddressed(mailbox) == [
+        "['marty@mcfly.example', 'evil@example.com'] sent to ['marty@mcfly.example']"
+    ]

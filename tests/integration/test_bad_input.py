@@ -76,6 +76,24 @@ def test_an_unknown_graph_is_refused_naming_the_graph_field(deployment: Deployme
     }
 
 
+def test_a_foreign_producers_name_with_a_line_break_is_refused_by_the_worker_too(
+    deployment: Deployment,
+) -> None:
+    body = class_body()
+    body["owner"] = {"name": "Doc\r\nBcc: evil@example.com", "email": "doc@hill-valley.example"}
+    before = count_classes(deployment)
+
+    result = send_raw(
+        deployment, tasks.CREATE_BOOKING, idempotency_key=str(uuid.uuid4()), body=body
+    )
+
+    assert result == {
+        "status": 422,
+        "errors": {"owner.name": ["must not contain control characters or line breaks"]},
+    }
+    assert count_classes(deployment) == before
+
+
 def test_an_unknown_action_is_refused(deployment: Deployment) -> None:
     result = send_raw(
         deployment,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from api_client.contract import tasks
 from harness.bodies import class_body, in_days, seat_body
 from tests.support.handlers import act, command, create
+from worker.channels import DeliveryFailure
 from worker.delivery import DeliveryReport, RetryPolicy, deliver
 from worker.handlers import HandlerDeps
 from worker.storage.tables import outbox
@@ -28,7 +29,7 @@ class DeletingChannel:
     def __init__(self, deps: HandlerDeps, booking_id: str) -> None:
         self.deps, self.booking_id = deps, booking_id
 
-    def send(self, rows: Sequence[Mapping[Any, Any]]) -> dict[UUID, str]:
+    def send(self, rows: Sequence[Mapping[Any, Any]]) -> dict[UUID, DeliveryFailure]:
         assert rows, "the rows were claimed before the deletion"
         deleted = command(self.deps, tasks.DELETE_BOOKING, booking_id=self.booking_id)
         assert deleted["data"]["deleted"] is True

@@ -252,6 +252,27 @@ def test_contract_errors_keep_their_shape_and_status(http: TestClient) -> None:
     assert full.status_code == 409 and set(full.json()) == {"error"}
 
 
+def test_a_control_character_in_a_name_or_title_is_refused_with_422_and_books_nothing(
+    http: TestClient,
+) -> None:
+    class_id = curl_data(http, "POST", "/v2/bookings", class_body(max_seats=3)).json()["data"]["id"]
+    injected = seat_body(class_id)
+    injected["customer"]["name"] = "Marty\r\nBcc: evil@example.com"
+    titled = class_body()
+    titled["event"]["what"] = "Yoga\u2028Class"
+
+    refused_seat = curl_data(http, "POST", "/v2/bookings", injected)
+    refused_class = curl_data(http, "POST", "/v2/bookings", titled)
+
+    one_line = ["must not contain control characters or line breaks"]
+    assert refused_seat.status_code == 422
+    assert refused_seat.json() == {"errors": {"customer.name": one_line}}
+    assert refused_class.status_code == 422
+    assert refused_class.json() == {"errors": {"event.what": one_line}}
+    klass = http.get(f"/v2/bookings/{class_id}", params={"include": "attributes"}).json()
+    assert klass["data"]["attributes"]["group_booking"]["current_seats"] == 0
+
+
 def test_query_and_path_errors_use_the_errors_shape(http: TestClient) -> None:
     bad_window = http.get("/v2/bookings/groups", params={"start": "yesterday"})
     assert bad_window.status_code == 422 and "start" in bad_window.json()["errors"]

@@ -23,6 +23,7 @@ from tests.support.reminders import (
     reminders_recorded,
     without_the_unique_row,
 )
+from worker.channels import DeliveryFailure
 from worker.channels.log import LogChannel
 from worker.config import Settings
 from worker.delivery import RetryPolicy, deliver_locally
@@ -164,7 +165,7 @@ def test_a_reminder_is_sent_with_its_booking_and_its_class_as_they_are_then(
     sent: list[dict[str, Any]] = []
 
     class Capturing(LogChannel):
-        def send(self, deliveries: Any) -> dict[Any, str]:
+        def send(self, deliveries: Any) -> dict[Any, DeliveryFailure]:
             sent.extend(dict(delivery) for delivery in deliveries)
             return {}
 

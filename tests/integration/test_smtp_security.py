@@ -66,7 +66,7 @@ def test_an_untrusted_certificate_fails_the_delivery_instead_of_sending_in_the_c
 
     errors = EmailChannel(url, "bookings@studio.example", timeout_s=5).send([sent])
 
-    assert "CERTIFICATE_VERIFY_FAILED" in errors[sent["id"]]
+    assert "CERTIFICATE_VERIFY_FAILED" in errors[sent["id"]].reason
     assert tls_mailbox.messages == []
 
 
@@ -79,5 +79,5 @@ def test_wrong_credentials_fail_the_delivery(
 
     errors = EmailChannel(url, "bookings@studio.example", timeout_s=5).send([sent])
 
-    assert "SMTP" in errors[sent["id"]]
+    assert "SMTP" in errors[sent["id"]].reason
     assert tls_mailbox.messages == []

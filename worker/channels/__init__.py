@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -11,9 +12,33 @@ from ..config import Settings
 Delivery = Mapping[Any, Any]  # an outbox row
 
 
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """Why one delivery failed, and whether it is `permanent`: a message that cannot be
+    composed, an address or a request the receiver refuses for good fails at once; the rest
+    (timeouts, 5xx, connection errors) are tried again later. Each channel decides which is
+    which in one place."""
+
+    reason: str
+    permanent: bool = False
+
+    @classmethod
+    def transient(cls, reason: str) -> DeliveryFailure:
+        return cls(reason, permanent=False)
+
+    @classmethod
+    def for_good(cls, reason: str) -> DeliveryFailure:
+        return cls(reason, permanent=True)
+
+    @property
+    def recorded(self) -> str:
+        """What the outbox row keeps as its last_error (include=notifications shows it)."""
+        return f"permanent: {self.reason}" if self.permanent else self.reason
+
+
 class Channel(Protocol):
-    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, str]:
-        """Send each delivery; the errors of those that failed, keyed by delivery id."""
+    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, DeliveryFailure]:
+        """Send each delivery; how those that failed failed, keyed by delivery id."""
         ...
 
 

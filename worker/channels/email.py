@@ -15,9 +15,10 @@ from uuid import UUID
 from ..customer_links import CustomerLinks
 from ..domain.notifications import CALENDAR_METHOD, CUSTOMER
 from ..domain.reminders import REMINDER
-from . import Delivery
+from . import Delivery, DeliveryFailure
 from .email_times import local_time, when_line
 from .ics import Parties, invitation
+from .safe_text import one_line
 
 SUBJECTS = {
     "booking.created": "New booking: {what}",
@@ -90,15 +91,18 @@ def compose(delivery: Delivery, sender: str, links: CustomerLinks | None = None)
     owner = _owner(delivery)
     message = EmailMessage()
     message["From"] = sender
-    # An Address, not an f-string: a name like "McFly, Marty" must stay one recipient.
+    # An Address, not an f-string: a name like "McFly, Marty" must stay one recipient; and
+    # one line, for a header may not break (an old row's name may hold a line break).
     message["To"] = Address(
-        display_name=delivery["recipient_name"] or "", addr_spec=delivery["recipient_email"]
+        display_name=one_line(delivery["recipient_name"] or ""),
+        addr_spec=delivery["recipient_email"],
     )
     if owner is not None and delivery["recipient_role"] == CUSTOMER:
         # A customer's answer reaches whoever runs the class, not the booking system.
-        message["Reply-To"] = Address(display_name=owner["name"] or "", addr_spec=owner["email"])
-    # A class title may hold line breaks; a header may not.
-    title = " ".join(str(info["what"]).split())
+        message["Reply-To"] = Address(
+            display_name=one_line(owner["name"] or ""), addr_spec=owner["email"]
+        )
+    title = one_line(str(info["what"]))
     message["Subject"] = SUBJECTS.get(delivery["type"], "{what}").format(what=title)
     message["Message-ID"] = f"<{delivery['notification_id']}@group-bookings>"
     lines = [
@@ -160,6 +164,23 @@ def _parties(delivery: Delivery, sender: str, owner: dict[str, Any] | None) -> P
     )
 
 
+def smtp_failure(error: Exception) -> DeliveryFailure:
+    """How sending one composed message failed: permanent when the server refused it with a
+    5xx reply (RFC 5321: do not repeat the command as it was) or cannot carry it at all; a
+    4xx reply, a dropped connection or a timeout is tried again."""
+    reason = f"{type(error).__name__}: {error}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        permanent = bool(codes) and all(code >= 500 for code in codes)
+    elif isinstance(error, smtplib.SMTPResponseException):
+        permanent = error.smtp_code >= 500
+    else:
+        # SMTPNotSupportedError (an address that needs SMTPUTF8 the server lacks) and a
+        # ValueError from encoding the message will not change on a retry.
+        permanent = isinstance(error, (smtplib.SMTPNotSupportedError, ValueError))
+    return DeliveryFailure(reason, permanent=permanent)
+
+
 class EmailChannel:
     def __init__(
         self, url: str, sender: str, *, timeout_s: float, links: CustomerLinks | None = None
@@ -176,19 +197,28 @@ class EmailChannel:
         self._timeout_s = timeout_s
         self._links = links
 
-    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, str]:
+    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, DeliveryFailure]:
         try:
             server = self._connect()
         except (OSError, smtplib.SMTPException) as error:
-            return {delivery["id"]: f"SMTP connection: {error}" for delivery in deliveries}
-        errors: dict[UUID, str] = {}
+            # Transient, whatever the server said: a wrong password or a certificate is put
+            # right in the settings, and the messages should then go.
+            failure = DeliveryFailure.transient(f"SMTP connection: {error}")
+            return {delivery["id"]: failure for delivery in deliveries}
+        errors: dict[UUID, DeliveryFailure] = {}
         with server:
             for delivery in deliveries:
+                # One message that cannot be composed or sent must not sink the batch.
                 try:
-                    server.send_message(compose(delivery, self._sender, self._links))
+                    message = compose(delivery, self._sender, self._links)
+                except Exception as error:
+                    reason = f"cannot compose the message: {type(error).__name__}: {error}"
+                    errors[delivery["id"]] = DeliveryFailure.for_good(reason)
+                    continue
+                try:
+                    server.send_message(message)
                 except (OSError, ValueError, smtplib.SMTPException) as error:
-                    # One message that cannot be composed or sent must not sink the batch.
-                    errors[delivery["id"]] = f"{type(error).__name__}: {error}"
+                    errors[delivery["id"]] = smtp_failure(error)
         return errors
 
     def _connect(self) -> smtplib.SMTP:

@@ -11,10 +11,22 @@ from uuid import UUID
 import httpx
 
 from ..config import WebhookFormatName
-from . import Delivery
+from . import Delivery, DeliveryFailure
 from .webhook_formats import FORMATS, SIGNATURE_HEADER
 
-__all__ = ["SIGNATURE_HEADER", "WebhookChannel", "signature", "signed_request"]
+__all__ = ["SIGNATURE_HEADER", "WebhookChannel", "http_failure", "signature", "signed_request"]
+
+# 4xx answers that say "not now" rather than "never": a timeout and a rate limit.
+RETRIED_CLIENT_ERRORS = frozenset({408, 429})
+
+
+def http_failure(status_code: int) -> DeliveryFailure:
+    """A receiver's answer other than 2xx: a 4xx (but 408 and 429) refuses this request for
+    good, so it is not sent again; 5xx, 408, 429 and anything else are tried again later."""
+    reason = f"HTTP {status_code}"
+    if 400 <= status_code < 500 and status_code not in RETRIED_CLIENT_ERRORS:
+        return DeliveryFailure.for_good(reason)
+    return DeliveryFailure.transient(reason)
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -67,21 +79,25 @@ class WebhookChannel:
             self._client_pid = os.getpid()
         return self._client
 
-    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, str]:
-        errors: dict[UUID, str] = {}
+    def send(self, deliveries: Sequence[Delivery]) -> dict[UUID, DeliveryFailure]:
+        errors: dict[UUID, DeliveryFailure] = {}
         client = self.client()
         for delivery in deliveries:
             try:
                 body, headers = signed_request(delivery, self._secret, self._format)
             except ValueError as error:
-                # A body that cannot be built fails alone, not the rest of the batch.
-                errors[delivery["id"]] = f"{type(error).__name__}: {error}"
+                # A body that cannot be built fails alone, not the rest of the batch, and
+                # would be built the same way next time.
+                reason = f"cannot build the body: {type(error).__name__}: {error}"
+                errors[delivery["id"]] = DeliveryFailure.for_good(reason)
                 continue
             try:
                 response = client.post(self._url, content=body, headers=headers)
             except httpx.HTTPError as error:
-                errors[delivery["id"]] = f"{type(error).__name__}: {error}"
+                # Timeouts and connection errors: the receiver may be back next time.
+                reason = f"{type(error).__name__}: {error}"
+                errors[delivery["id"]] = DeliveryFailure.transient(reason)
                 continue
             if not response.is_success:
-                errors[delivery["id"]] = f"HTTP {response.status_code}"
+                errors[delivery["id"]] = http_failure(response.status_code)
         return errors
