@@ -17,7 +17,7 @@ from harness.bodies import class_body
 from worker.config import Settings
 
 from .checks import Findings, check_everything, wait_for_outbox_drained, wait_for_quiet
-from .cluster import Cluster, running_cluster
+from .cluster import Cluster, WorkerSpec, running_cluster
 from .drills import (
     EXPIRED_LOCK_LINE,
     REDELIVERED_LINE,
@@ -380,19 +380,19 @@ def stale_outcomes(journal: list[Told], holds: list[tuple[str, float, float]]) -
 
 
 def start_processes(cluster: Cluster, drill: Drill, size: Size) -> None:
-    for index in range(size.workers):
-        cluster.start_worker(f"w{index + 1}", size.concurrency)
+    workers = [WorkerSpec(f"w{index + 1}", size.concurrency) for index in range(size.workers)]
     if drill.slow_worker_commit_s:
         slow = {"BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": str(drill.slow_worker_commit_s)}
-        cluster.start_worker("w-slow", 1, slow)
+        workers.append(WorkerSpec("w-slow", 1, slow))
     if drill.victim_worker:
-        cluster.start_worker(VICTIM, VICTIM_CONCURRENCY, VICTIM_SETTINGS)
+        workers.append(WorkerSpec(VICTIM, VICTIM_CONCURRENCY, VICTIM_SETTINGS))
     if drill.stale_worker:
         stale = {
             "BOOKINGS_DRILL_PAUSE_HOLDING_LOCK_S": str(STALE_PAUSE_S),
             "BOOKINGS_LOCK_TTL_S": str(STALE_LOCK_TTL_S),
         }
-        cluster.start_worker("w-stale", 1, stale)
+        workers.append(WorkerSpec("w-stale", 1, stale))
+    cluster.start_workers(workers)
     for index in range(drill.beats):
         cluster.start_beat(f"beat-{index + 1}")
 
