@@ -7,12 +7,13 @@ import random
 import tempfile
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from api_client import BookingClient
+from api_client import BookingClient, PendingResult
 from harness.bodies import class_body
 from worker.config import Settings
 
@@ -403,27 +404,29 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
     rng = random.Random(seed)
     now = datetime.now(UTC)
     run_s = size.duration_s or 60.0
-    classes, ending, times = [], [], []
+    bodies, ends = [], []
+    for index in range(size.classes):
+        start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
+        # Half of them small, so that even the short form fills them and lines form.
+        seats = rng.randint(2, 8) if index % 2 == 0 else rng.randint(20, 150)
+        bodies.append(class_body(start, max_seats=seats, **waitlist_settings(rng)))
+    for index in range(size.ending_classes):
+        start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
+        body = class_body(
+            start,
+            max_seats=rng.randint(3, 20),
+            length=ENDING_CLASS_LENGTH,
+            **waitlist_settings(rng),
+        )
+        bodies.append(body)
+        ends.append((start + ENDING_CLASS_LENGTH).timestamp())
     with cluster.client() as client:
-        for index in range(size.classes):
-            start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
-            # Half of them small, so that even the short form fills them and lines form.
-            seats = rng.randint(2, 8) if index % 2 == 0 else rng.randint(20, 150)
-            body = class_body(start, max_seats=seats, **waitlist_settings(rng))
-            classes.append(_create(client, body, journal))
-            times.append((classes[-1], body["event"]["start"], body["event"]["end"]))
-        for index in range(size.ending_classes):
-            start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
-            body = class_body(
-                start,
-                max_seats=rng.randint(3, 20),
-                length=ENDING_CLASS_LENGTH,
-                **waitlist_settings(rng),
-            )
-            told = _create(client, body, journal)
-            ending.append((told, (start + ENDING_CLASS_LENGTH).timestamp()))
-            classes.append(told)
-            times.append((told, body["event"]["start"], body["event"]["end"]))
+        classes = _create_all(client, bodies, journal)
+    times = [
+        (class_id, body["event"]["start"], body["event"]["end"])
+        for class_id, body in zip(classes, bodies, strict=True)
+    ]
+    ending = list(zip(classes[size.classes :], ends, strict=True))
     return LoadPlan(
         redis_url=cluster.redis_url,
         classes=tuple(classes),
@@ -438,8 +441,26 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
     )
 
 
-def _create(client: BookingClient, body: dict[str, Any], journal: Path) -> str:
-    told: Told = send_until_told("create_class", None, lambda key: client.submit_booking(body, key))
+def _create_all(client: BookingClient, bodies: list[dict[str, Any]], journal: Path) -> list[str]:
+    """Create every class, in order: all sent at once (the workers create them side by side),
+    then each awaited and, if need be, sent again under its key."""
+    keys = [str(uuid.uuid4()) for _ in bodies]
+    first_sends = [client.submit_booking(body, key) for body, key in zip(bodies, keys, strict=True)]
+    return [
+        _create(client, body, journal, key, first_send)
+        for body, key, first_send in zip(bodies, keys, first_sends, strict=True)
+    ]
+
+
+def _create(
+    client: BookingClient, body: dict[str, Any], journal: Path, key: str, first_send: PendingResult
+) -> str:
+    unanswered = [first_send]
+
+    def submit(key: str) -> PendingResult:
+        return unanswered.pop() if unanswered else client.submit_booking(body, key)
+
+    told: Told = send_until_told("create_class", None, submit, key=key)
     told.created = [told.result_id] if told.result_id else []
     append_journal(journal, told)
     if told.status != 201 or told.result_id is None:
