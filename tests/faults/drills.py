@@ -78,6 +78,8 @@ class FaultRun:
     # (class id, stopped at, continued at) for each stale lock holder, as POSIX times.
     stale_holds: list[tuple[str, float, float]] = field(default_factory=list)
     kills: list[Kill] = field(default_factory=list)
+    # Rounds of every fault that all_faults has finished.
+    rounds: int = 0
     # Monotonic time after which callers send no new command (they may still wait for answers).
     sending_until: float = float("inf")
 
@@ -113,8 +115,11 @@ class Drill:
     slow_worker_commit_s: float = 0.0  # a worker whose commands pause before their commit
     stale_worker: bool = False
     beats: int = 1
-    # Long enough for the fault loop to go round once (all-together needs every fault).
+    # The load runs at least this long (a short form's time is shorter).
     min_duration_s: float = 0.0
+    # The load is held open until the fault loop has gone round every fault once, not only
+    # until its first fault (all-together needs every fault).
+    holds_open_for_a_round: bool = False
     expects_faults: bool = True
     inject: Callable[[FaultRun], None] = lambda _run: None
     counts_redeliveries: bool = False
@@ -303,6 +308,7 @@ def all_faults(run: FaultRun) -> None:
             run.notes.append(f"{name}: {run.faults - before}")
             if run.load_done.is_set():
                 return
+        run.rounds += 1
 
 
 def _one(fault: Callable[[FaultRun], None]) -> Callable[[FaultRun], None]:
@@ -463,7 +469,7 @@ DRILLS: dict[str, Drill] = {
             stale_worker=True,
             beats=2,
             inject=all_faults,
-            min_duration_s=30,
+            holds_open_for_a_round=True,
         ),
     )
 }

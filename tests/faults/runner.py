@@ -235,7 +235,7 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
                 plan = replace(plan, hold_open_path=str(workdir / "hold-open-until-a-fault"))
                 Path(plan.hold_open_path or "").touch()
                 threading.Thread(
-                    target=hold_open_until_first_fault, args=(run, plan), daemon=True
+                    target=hold_open_until_faulted, args=(drill, run, plan), daemon=True
                 ).start()
             fault_loop = threading.Thread(target=inject, args=(drill, run, broke), daemon=True)
             fault_loop.start()
@@ -318,22 +318,32 @@ def settle(cluster: Cluster) -> datetime:
     return settled_at
 
 
-def hold_open_until_first_fault(run: FaultRun, plan: LoadPlan) -> None:
+def hold_open_until_faulted(drill: Drill, run: FaultRun, plan: LoadPlan) -> None:
     """Keep the callers sending, and the fault loop working, past the load's time until the
-    first fault has happened (or HOLD_OPEN_AT_MOST_S): on a slow machine a victim may take
-    longer than a short form's load to be caught mid-command, and a drill that injected no
-    fault proves nothing. On a quick one the first fault comes well inside the load's time
-    and this changes nothing."""
+    first fault has happened (or, for a drill that goes round every fault, the first round)
+    or HOLD_OPEN_AT_MOST_S has passed: on a slow machine a victim may take longer than a short
+    form's load to be caught mid-command, and a drill that injected no fault proves nothing.
+    On a quick one the first fault comes well inside the load's time and this changes
+    nothing."""
     assert plan.hold_open_path is not None
     hold = Path(plan.hold_open_path)
     give_up_at = time.monotonic() + HOLD_OPEN_AT_MOST_S
     try:
-        while run.faults == 0 and not run.load_done.is_set() and time.monotonic() < give_up_at:
+        while (
+            not faulted_enough(drill, run)
+            and not run.load_done.is_set()
+            and time.monotonic() < give_up_at
+        ):
             if time.monotonic() > run.sending_until - HOLD_OPEN_STEP_S:
                 run.sending_until = time.monotonic() + 2 * HOLD_OPEN_STEP_S
             time.sleep(HOLD_OPEN_STEP_S / 4)
     finally:
         hold.unlink(missing_ok=True)
+
+
+def faulted_enough(drill: Drill, run: FaultRun) -> bool:
+    """Whether the fault loop has done what the load waits for before it may end."""
+    return run.faults > 0 and (run.rounds > 0 or not drill.holds_open_for_a_round)
 
 
 def inject(drill: Drill, run: FaultRun, broke: list[str]) -> None:
