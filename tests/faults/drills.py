@@ -435,13 +435,17 @@ DRILLS: dict[str, Drill] = {
         Drill(
             "worker-kill",
             "SIGKILL a whole worker (main process and pool) mid-task; its messages restored "
-            "after the visibility timeout: production's 120 s, 15 s in the short form",
+            "after the visibility timeout: production's 120 s, 10 s in the short form",
             production_timeouts=True,
-            # CI cannot wait two minutes; countdowns at most half the timeout, as in production.
+            # CI cannot wait two minutes; countdowns at most half the timeout, as in production,
+            # and a restore sweep about as frequent for its timeout as production's (10 s of 120).
+            # Still longer than the short form's load, so that no restored message is killed
+            # a second time in a fresh victim (kill_whole_worker).
             short_settings={
-                "BOOKINGS_VISIBILITY_TIMEOUT_S": "15",
+                "BOOKINGS_VISIBILITY_TIMEOUT_S": "10",
+                "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
                 "BOOKINGS_RETRY_CAP_S": "5",
-                "BOOKINGS_DELIVERY_RETRY_CAP_S": "7",
+                "BOOKINGS_DELIVERY_RETRY_CAP_S": "5",
             },
             waits_out_redelivery=True,
             victim_worker=True,
