@@ -178,6 +178,13 @@ def base_settings(receiver: DrillReceiver) -> dict[str, str]:
     }
 
 
+# Every short form's, over the base: a notification whose delivery lost its connection
+# between claiming it and recording how it went is sent again once its lease has run out, and
+# the drain after the load waits for that. A delivery still sending when its lease runs out
+# (a busy machine) is sent twice, and the receiver drops and counts the repeat.
+SHORT_FORM_SETTINGS = {"BOOKINGS_DELIVERY_LEASE_S": "5"}
+
+
 def drill_settings(drill: Drill, size: Size, receiver: DrillReceiver) -> dict[str, str]:
     """The workers' settings: the drills' base, production's timeouts where the drill asks
     for them, the drill's own, then the short form's."""
@@ -187,6 +194,7 @@ def drill_settings(drill: Drill, size: Size, receiver: DrillReceiver) -> dict[st
             settings.pop(f"BOOKINGS_{name.upper()}", None)
     settings.update(drill.settings)
     if size.short:
+        settings.update(SHORT_FORM_SETTINGS)
         settings.update(drill.short_settings)
     return settings
 
