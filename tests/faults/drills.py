@@ -285,9 +285,11 @@ def keep_second_beat(run: FaultRun) -> None:
 
 
 def take_receiver_down(run: FaultRun) -> None:
+    """Close the receiver's port for 3 to 5 s at a time; back at once when the load ends (the
+    load is held open until the first outage is over)."""
     while run.pause(run.rng.uniform(1.5, 2.5)):
         run.receiver.go_down()
-        time.sleep(run.rng.uniform(3.0, 5.0))
+        run.pause(run.rng.uniform(3.0, 5.0))
         run.receiver.start()
         run.faults += 1
 
