@@ -30,6 +30,15 @@ START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
 
 
+@dataclass(frozen=True)
+class WorkerSpec:
+    """A worker instance to start: its name, pool size and settings over the cluster's."""
+
+    name: str
+    concurrency: int = 2
+    settings: Mapping[str, str] | None = None
+
+
 @dataclass
 class Instance:
     """One started process (a worker's main process, or a beat) and where it logs."""
@@ -81,10 +90,19 @@ class Cluster:
     def start_worker(
         self, name: str, concurrency: int = 2, settings: Mapping[str, str] | None = None
     ) -> Instance:
-        command = worker_command(f"{name}-{os.getpid()}", concurrency)
-        instance = self._start(name, command, settings)
-        self._wait_for_pool(instance, concurrency)
+        [instance] = self.start_workers([WorkerSpec(name, concurrency, settings)])
         return instance
+
+    def start_workers(self, specs: list[WorkerSpec]) -> list[Instance]:
+        """Start every worker at once, then wait for each pool: their start-ups overlap."""
+        instances = [
+            self._start(spec.name, worker_command(f"{spec.name}-{os.getpid()}", spec.concurrency),
+                        spec.settings)
+            for spec in specs
+        ]  # fmt: skip
+        for instance, spec in zip(instances, specs, strict=True):
+            self._wait_for_pool(instance, spec.concurrency)
+        return instances
 
     def start_beat(self, name: str) -> Instance:
         schedule = self.workdir / f"{name}.schedule"
@@ -124,8 +142,12 @@ class Cluster:
                     self.instances[name] = self._launch(name, instance.command, instance.env)
 
     def stop_all(self) -> None:
-        for name in list(self.instances):
-            self.stop(name)
+        """Stop every process at once: each warm shutdown takes a second or two, and they
+        overlap."""
+        with self._lock:
+            stopping = list(self.instances.values())
+            self.instances.clear()
+        stop_processes([instance.process for instance in stopping], STOP_TIMEOUT_S)
 
     def workers(self) -> list[Instance]:
         return [i for n, i in self.instances.items() if not n.startswith("beat")]

@@ -78,6 +78,8 @@ class FaultRun:
     # (class id, stopped at, continued at) for each stale lock holder, as POSIX times.
     stale_holds: list[tuple[str, float, float]] = field(default_factory=list)
     kills: list[Kill] = field(default_factory=list)
+    # Rounds of every fault that all_faults has finished.
+    rounds: int = 0
     # Monotonic time after which callers send no new command (they may still wait for answers).
     sending_until: float = float("inf")
 
@@ -113,8 +115,11 @@ class Drill:
     slow_worker_commit_s: float = 0.0  # a worker whose commands pause before their commit
     stale_worker: bool = False
     beats: int = 1
-    # Long enough for the fault loop to go round once (all-together needs every fault).
+    # The load runs at least this long (a short form's time is shorter).
     min_duration_s: float = 0.0
+    # The load is held open until the fault loop has gone round every fault once, not only
+    # until its first fault (all-together needs every fault).
+    holds_open_for_a_round: bool = False
     expects_faults: bool = True
     inject: Callable[[FaultRun], None] = lambda _run: None
     counts_redeliveries: bool = False
@@ -280,9 +285,11 @@ def keep_second_beat(run: FaultRun) -> None:
 
 
 def take_receiver_down(run: FaultRun) -> None:
+    """Close the receiver's port for 3 to 5 s at a time; back at once when the load ends (the
+    load is held open until the first outage is over)."""
     while run.pause(run.rng.uniform(1.5, 2.5)):
         run.receiver.go_down()
-        time.sleep(run.rng.uniform(3.0, 5.0))
+        run.pause(run.rng.uniform(3.0, 5.0))
         run.receiver.start()
         run.faults += 1
 
@@ -303,6 +310,7 @@ def all_faults(run: FaultRun) -> None:
             run.notes.append(f"{name}: {run.faults - before}")
             if run.load_done.is_set():
                 return
+        run.rounds += 1
 
 
 def _one(fault: Callable[[FaultRun], None]) -> Callable[[FaultRun], None]:
@@ -429,13 +437,17 @@ DRILLS: dict[str, Drill] = {
         Drill(
             "worker-kill",
             "SIGKILL a whole worker (main process and pool) mid-task; its messages restored "
-            "after the visibility timeout: production's 120 s, 15 s in the short form",
+            "after the visibility timeout: production's 120 s, 10 s in the short form",
             production_timeouts=True,
-            # CI cannot wait two minutes; countdowns at most half the timeout, as in production.
+            # CI cannot wait two minutes; countdowns at most half the timeout, as in production,
+            # and a restore sweep about as frequent for its timeout as production's (10 s of 120).
+            # Still longer than the short form's load, so that no restored message is killed
+            # a second time in a fresh victim (kill_whole_worker).
             short_settings={
-                "BOOKINGS_VISIBILITY_TIMEOUT_S": "15",
+                "BOOKINGS_VISIBILITY_TIMEOUT_S": "10",
+                "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
                 "BOOKINGS_RETRY_CAP_S": "5",
-                "BOOKINGS_DELIVERY_RETRY_CAP_S": "7",
+                "BOOKINGS_DELIVERY_RETRY_CAP_S": "5",
             },
             waits_out_redelivery=True,
             victim_worker=True,
@@ -463,7 +475,7 @@ DRILLS: dict[str, Drill] = {
             stale_worker=True,
             beats=2,
             inject=all_faults,
-            min_duration_s=30,
+            holds_open_for_a_round=True,
         ),
     )
 }

@@ -82,7 +82,7 @@ class LoadPlan:
     # The classes' (id, start, end) as created, which booking.js repeats in its bodies.
     event_times: tuple[tuple[str, str, str], ...] = ()
     # A file that, while it exists, keeps callers sending past `duration_s`: the drill holds
-    # the load open until its fault has happened (runner.hold_open_until_first_fault).
+    # the load open until its fault has happened (runner.hold_open_until_faulted).
     hold_open_path: str | None = None
     # Classes that track attendance and allow late cancels (class_load.py).
     attendance: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ import random
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from .class_load import (
     reminder_class_start,
     reminder_settings,
 )
-from .cluster import Cluster, running_cluster
+from .cluster import Cluster, WorkerSpec, running_cluster
 from .drills import (
     EXPIRED_LOCK_LINE,
     REDELIVERED_LINE,
@@ -187,6 +188,13 @@ def base_settings(receiver: DrillReceiver) -> dict[str, str]:
     }
 
 
+# Every short form's, over the base: a notification whose delivery lost its connection
+# between claiming it and recording how it went is sent again once its lease has run out, and
+# the drain after the load waits for that. A delivery still sending when its lease runs out
+# (a busy machine) is sent twice, and the receiver drops and counts the repeat.
+SHORT_FORM_SETTINGS = {"BOOKINGS_DELIVERY_LEASE_S": "5"}
+
+
 def drill_settings(drill: Drill, size: Size, receiver: DrillReceiver) -> dict[str, str]:
     """The workers' settings: the drills' base, production's timeouts where the drill asks
     for them, the drill's own, then the short form's."""
@@ -196,6 +204,7 @@ def drill_settings(drill: Drill, size: Size, receiver: DrillReceiver) -> dict[st
             settings.pop(f"BOOKINGS_{name.upper()}", None)
     settings.update(drill.settings)
     if size.short:
+        settings.update(SHORT_FORM_SETTINGS)
         settings.update(drill.short_settings)
     return settings
 
@@ -244,7 +253,7 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
                 plan = replace(plan, hold_open_path=str(workdir / "hold-open-until-a-fault"))
                 Path(plan.hold_open_path or "").touch()
                 threading.Thread(
-                    target=hold_open_until_first_fault, args=(run, plan), daemon=True
+                    target=hold_open_until_faulted, args=(drill, run, plan), daemon=True
                 ).start()
             fault_loop = threading.Thread(target=inject, args=(drill, run, broke), daemon=True)
             fault_loop.start()
@@ -327,22 +336,32 @@ def settle(cluster: Cluster) -> datetime:
     return settled_at
 
 
-def hold_open_until_first_fault(run: FaultRun, plan: LoadPlan) -> None:
+def hold_open_until_faulted(drill: Drill, run: FaultRun, plan: LoadPlan) -> None:
     """Keep the callers sending, and the fault loop working, past the load's time until the
-    first fault has happened (or HOLD_OPEN_AT_MOST_S): on a slow machine a victim may take
-    longer than a short form's load to be caught mid-command, and a drill that injected no
-    fault proves nothing. On a quick one the first fault comes well inside the load's time
-    and this changes nothing."""
+    first fault has happened (or, for a drill that goes round every fault, the first round)
+    or HOLD_OPEN_AT_MOST_S has passed: on a slow machine a victim may take longer than a short
+    form's load to be caught mid-command, and a drill that injected no fault proves nothing.
+    On a quick one the first fault comes well inside the load's time and this changes
+    nothing."""
     assert plan.hold_open_path is not None
     hold = Path(plan.hold_open_path)
     give_up_at = time.monotonic() + HOLD_OPEN_AT_MOST_S
     try:
-        while run.faults == 0 and not run.load_done.is_set() and time.monotonic() < give_up_at:
+        while (
+            not faulted_enough(drill, run)
+            and not run.load_done.is_set()
+            and time.monotonic() < give_up_at
+        ):
             if time.monotonic() > run.sending_until - HOLD_OPEN_STEP_S:
                 run.sending_until = time.monotonic() + 2 * HOLD_OPEN_STEP_S
             time.sleep(HOLD_OPEN_STEP_S / 4)
     finally:
         hold.unlink(missing_ok=True)
+
+
+def faulted_enough(drill: Drill, run: FaultRun) -> bool:
+    """Whether the fault loop has done what the load waits for before it may end."""
+    return run.faults > 0 and (run.rounds > 0 or not drill.holds_open_for_a_round)
 
 
 def inject(drill: Drill, run: FaultRun, broke: list[str]) -> None:
@@ -390,19 +409,19 @@ def stale_outcomes(journal: list[Told], holds: list[tuple[str, float, float]]) -
 
 
 def start_processes(cluster: Cluster, drill: Drill, size: Size) -> None:
-    for index in range(size.workers):
-        cluster.start_worker(f"w{index + 1}", size.concurrency)
+    workers = [WorkerSpec(f"w{index + 1}", size.concurrency) for index in range(size.workers)]
     if drill.slow_worker_commit_s:
         slow = {"BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": str(drill.slow_worker_commit_s)}
-        cluster.start_worker("w-slow", 1, slow)
+        workers.append(WorkerSpec("w-slow", 1, slow))
     if drill.victim_worker:
-        cluster.start_worker(VICTIM, VICTIM_CONCURRENCY, VICTIM_SETTINGS)
+        workers.append(WorkerSpec(VICTIM, VICTIM_CONCURRENCY, VICTIM_SETTINGS))
     if drill.stale_worker:
         stale = {
             "BOOKINGS_DRILL_PAUSE_HOLDING_LOCK_S": str(STALE_PAUSE_S),
             "BOOKINGS_LOCK_TTL_S": str(STALE_LOCK_TTL_S),
         }
-        cluster.start_worker("w-stale", 1, stale)
+        workers.append(WorkerSpec("w-stale", 1, stale))
+    cluster.start_workers(workers)
     for index in range(drill.beats):
         cluster.start_beat(f"beat-{index + 1}")
 
@@ -413,44 +432,51 @@ def plan_load(cluster: Cluster, size: Size, workdir: Path, seed: int) -> LoadPla
     rng = random.Random(seed)
     now = datetime.now(UTC)
     run_s = size.duration_s or 60.0
-    classes, ending, times, attendance = [], [], [], []
+    bodies, ends, running_ones = [], [], []
+    for index in range(size.classes):
+        start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
+        # Half of them small, so that even the short form fills them and lines form.
+        seats = rng.randint(2, 8) if index % 2 == 0 else rng.randint(20, 150)
+        bodies.append(class_body(start, max_seats=seats, **waitlist_settings(rng)))
+    for index in range(size.ending_classes):
+        start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
+        # Every other one tracks attendance and takes late cancels (class_load.py).
+        running = RUNNING_SETTINGS if index % 2 else {}
+        body = class_body(
+            start,
+            max_seats=rng.randint(3, 20),
+            length=ENDING_CLASS_LENGTH,
+            **waitlist_settings(rng),
+            **running,
+        )
+        bodies.append(body)
+        ends.append((start + ENDING_CLASS_LENGTH).timestamp())
+        running_ones.append(bool(running))
     check_ins: list[str] = []
     with cluster.client() as client:
-        for index in range(size.classes):
-            start = now + timedelta(days=rng.randint(1, 30), minutes=rng.randint(0, 600))
-            # Half of them small, so that even the short form fills them and lines form.
-            seats = rng.randint(2, 8) if index % 2 == 0 else rng.randint(20, 150)
-            body = class_body(start, max_seats=seats, **waitlist_settings(rng))
-            classes.append(_create(client, body, journal))
-            times.append((classes[-1], body["event"]["start"], body["event"]["end"]))
-        for index in range(size.ending_classes):
-            start = now + timedelta(seconds=4 + index * run_s / max(1, size.ending_classes))
-            # Every other one tracks attendance and takes late cancels (class_load.py).
-            running = RUNNING_SETTINGS if index % 2 else {}
-            body = class_body(
-                start,
-                max_seats=rng.randint(3, 20),
-                length=ENDING_CLASS_LENGTH,
-                **waitlist_settings(rng),
-                **running,
-            )
-            told = _create(client, body, journal)
-            ending.append((told, (start + ENDING_CLASS_LENGTH).timestamp()))
-            classes.append(told)
-            times.append((told, body["event"]["start"], body["event"]["end"]))
-            if running:
-                attendance.append(told)
-                # One seat for the callers to check in, one never checked in: a no-show. (None
-                # if the class has started by now, on a busy machine.)
-                check_ins += _book_at_setup(client, told, journal, seats=2)[:1]
+        classes = _create_all(client, bodies, journal)
+        ending = list(zip(classes[size.classes :], ends, strict=True))
+        attendance = [
+            class_id for (class_id, _), running in zip(ending, running_ones, strict=True) if running
+        ]
+        for class_id in attendance:
+            # One seat for the callers to check in, one never checked in: a no-show. (None if
+            # the class has started by now, on a busy machine.)
+            check_ins += _book_at_setup(client, class_id, journal, seats=2)[:1]
         for index in range(REMINDER_CLASSES):
+            # Made one at a time after the rest: its window opens a few seconds after it is made,
+            # and its seats are booked before that.
             start = reminder_class_start(datetime.now(UTC), index, run_s)
             body = class_body(start, max_seats=rng.randint(10, 20), **reminder_settings())
-            told = _create(client, body, journal)
+            (told,) = _create_all(client, [body], journal)
             _book_at_setup(client, told, journal, seats=SEATS_BOOKED_AT_SETUP)
             classes.append(told)
             attendance.append(told)
-            times.append((told, body["event"]["start"], body["event"]["end"]))
+            bodies.append(body)
+    times = [
+        (class_id, body["event"]["start"], body["event"]["end"])
+        for class_id, body in zip(classes, bodies, strict=True)
+    ]
     return LoadPlan(
         redis_url=cluster.redis_url,
         classes=tuple(classes),
@@ -483,8 +509,26 @@ def _booking(client: BookingClient, body: dict[str, Any]) -> Callable[[str], Pen
     return lambda key: client.submit_booking(body, key)
 
 
-def _create(client: BookingClient, body: dict[str, Any], journal: Path) -> str:
-    told: Told = send_until_told("create_class", None, lambda key: client.submit_booking(body, key))
+def _create_all(client: BookingClient, bodies: list[dict[str, Any]], journal: Path) -> list[str]:
+    """Create every class, in order: all sent at once (the workers create them side by side),
+    then each awaited and, if need be, sent again under its key."""
+    keys = [str(uuid.uuid4()) for _ in bodies]
+    first_sends = [client.submit_booking(body, key) for body, key in zip(bodies, keys, strict=True)]
+    return [
+        _create(client, body, journal, key, first_send)
+        for body, key, first_send in zip(bodies, keys, first_sends, strict=True)
+    ]
+
+
+def _create(
+    client: BookingClient, body: dict[str, Any], journal: Path, key: str, first_send: PendingResult
+) -> str:
+    unanswered = [first_send]
+
+    def submit(key: str) -> PendingResult:
+        return unanswered.pop() if unanswered else client.submit_booking(body, key)
+
+    told: Told = send_until_told("create_class", None, submit, key=key)
     told.created = [told.result_id] if told.result_id else []
     append_journal(journal, told)
     if told.status != 201 or told.result_id is None:

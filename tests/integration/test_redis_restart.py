@@ -25,6 +25,10 @@ from tests.support.invariants import seat_accounts
 pytestmark = pytest.mark.integration
 
 PAUSE_BEFORE_COMMIT_S = 1.5
+# Well over a command (its pause included), short of production's 10 s: a lock whose release
+# found Redis away, or that Redis kept through its restart, expires by its TTL, and the next
+# command on the class waits for that.
+LOCK_TTL_S = 4.0
 
 
 @pytest.fixture
@@ -39,6 +43,7 @@ def slow_commits(redis_server: RedisServer, tmp_path: Path) -> Iterator[Deployme
     settings = {
         "BOOKINGS_NOTIFICATION_CHANNELS": "",
         "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": str(PAUSE_BEFORE_COMMIT_S),
+        "BOOKINGS_LOCK_TTL_S": str(LOCK_TTL_S),
     }
     with (
         fresh_database("postgresql", tmp_path) as database_url,

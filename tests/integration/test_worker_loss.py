@@ -20,6 +20,10 @@ pytestmark = pytest.mark.integration
 
 COMMANDS = 150
 KILLS = 4
+# A killed process's class lock stays taken until its TTL runs out, and the command handed
+# to another process waits for it: a TTL well over these commands (a 1.5 s pause at most),
+# short of production's 10 s that each test would otherwise wait out.
+SHORT_LOCK_TTL = {"BOOKINGS_LOCK_TTL_S": "4"}
 
 
 def test_killing_pool_processes_mid_load_loses_nothing_and_applies_nothing_twice(
@@ -28,7 +32,12 @@ def test_killing_pool_processes_mid_load_loses_nothing_and_applies_nothing_twice
     with (
         fresh_database(backend, workdir) as database_url,
         running_workers(
-            redis_url("worker-loss"), database_url, workdir, workers=2, concurrency=2
+            redis_url("worker-loss"),
+            database_url,
+            workdir,
+            workers=2,
+            concurrency=2,
+            settings=SHORT_LOCK_TTL,
         ) as deployment,
         deployment.client(timeout_s=120) as client,
     ):
@@ -82,7 +91,11 @@ def test_a_worker_killed_just_before_or_after_commit_applies_the_booking_exactly
     with (
         fresh_database(backend, workdir) as database_url,
         running_workers(
-            redis_url("worker-loss"), database_url, workdir, concurrency=1, settings={pause: "1.5"}
+            redis_url("worker-loss"),
+            database_url,
+            workdir,
+            concurrency=1,
+            settings={pause: "1.5", **SHORT_LOCK_TTL},
         ) as deployment,
         deployment.client(timeout_s=60) as client,
     ):
@@ -113,6 +126,7 @@ def test_a_whole_worker_killed_mid_task_hands_its_message_to_another_after_the_v
         "BOOKINGS_RETRY_CAP_S": "1.5",
         "BOOKINGS_DELIVERY_RETRY_CAP_S": "1.5",
         "BOOKINGS_UNACKED_RESTORE_INTERVAL_S": "1",
+        **SHORT_LOCK_TTL,
     }
     with fresh_database(backend, workdir) as database_url:
         # Given a worker machine that has taken a booking and is inside its transaction
