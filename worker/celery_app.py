@@ -113,7 +113,10 @@ def _fresh_connections_in_child(**_: Any) -> None:
 
 
 @worker_process_shutdown.connect
-def _mark_local_deliveries_of_exiting_child(**_: Any) -> None:
+@worker_shutdown.connect
+def _mark_local_deliveries_before_exit(**_: Any) -> None:
+    """A pool process's on its way out; the worker's own too, for a pool that runs tasks in
+    the main process (solo, threads): nothing is left for the sweep to write again."""
     from .runtime import mark_local_deliveries_before_exit
 
     mark_local_deliveries_before_exit()
