@@ -85,6 +85,7 @@ class RunOptions:
     quick: bool
     json: bool
     notifications: str
+    log_delivery: str
 
 
 def parse_run_options(argv: Sequence[str] | None = None) -> RunOptions:
@@ -101,6 +102,7 @@ def parse_run_options(argv: Sequence[str] | None = None) -> RunOptions:
         quick=args.quick,
         json=args.json,
         notifications=args.notifications,
+        log_delivery=args.log_delivery,
     )
 
 
@@ -115,6 +117,14 @@ def _run_parser() -> argparse.ArgumentParser:
         "--notifications",
         default="log",
         help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: log (the default), none, ...",
+    )
+    # How the log channel's rows are marked delivered (worker/local_delivery.py); "both" runs
+    # the seat bookings on per-command workers, then on batched ones, in the same run.
+    add(
+        "--log-delivery",
+        choices=("batched", "per-command", "both"),
+        default="batched",
+        help="the workers' BOOKINGS_LOG_DELIVERY, or both one after the other",
     )
     add_mode_options(parser)
     return parser

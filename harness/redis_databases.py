@@ -40,6 +40,7 @@ DATABASES: dict[str, int] = {
     "browser-widget": 15,
     "reminders": 15,
     "metrics": 15,
+    "log-delivery": 15,
 }
 # A user that shares the database of another, and why the two can never meet there.
 SHARED = {
@@ -54,6 +55,8 @@ SHARED = {
     "reminders": "completion",
     # The metrics tests' worker lives as long as their module, like booking.js's above.
     "metrics": "completion",
+    # The log delivery tests start their workers inside each test, emptying the database first.
+    "log-delivery": "completion",
     # Both start their workers (emptying the database first) in their own test module, and
     # pytest runs one module at a time: test_notifications.py's retry test, and the module
     # fixture of test_timekit_webhooks.py.

@@ -113,6 +113,16 @@ def _fresh_connections_in_child(**_: Any) -> None:
 
 
 @worker_process_shutdown.connect
+@worker_shutdown.connect
+def _mark_local_deliveries_before_exit(**_: Any) -> None:
+    """A pool process's on its way out; the worker's own too, for a pool that runs tasks in
+    the main process (solo, threads): nothing is left for the sweep to write again."""
+    from .runtime import mark_local_deliveries_before_exit
+
+    mark_local_deliveries_before_exit()
+
+
+@worker_process_shutdown.connect
 def _metrics_of_exiting_child(pid: int, **_: Any) -> None:
     if get_settings().metrics_port is not None:
         from .metrics_exporter import process_exited

@@ -145,6 +145,17 @@ class Settings(BaseSettings):
     delivery_lease_s: float = Field(default=300.0, gt=0)
     fanout_chunk: int = Field(default=50, ge=1)
     outbox_sweep_every_s: float = Field(default=30, gt=0)
+    # The log channel (worker/local_delivery.py). "batched": a command's log rows are staged
+    # held by its process, their lines written right after its commit, and the process marks
+    # them delivered in one UPDATE every log_mark_every_s, so a command costs no second
+    # transaction. "per-command": a second transaction per command claims, writes and marks
+    # them (kept to measure the difference: benchmarks.run --log-delivery).
+    log_delivery: Literal["batched", "per-command"] = "batched"
+    log_mark_every_s: float = Field(default=0.5, gt=0)
+    # How long the outbox sweep leaves such a row to its process. Far longer than a mark
+    # interval, so a row merely awaiting its mark is not sent again; a process killed after
+    # the commit leaves its rows to the sweep once this has run out (at least once).
+    log_hold_s: float = Field(default=10.0, gt=0)
 
     # Signed action links (worker/customer_links.py): the secret they are signed with (the
     # gateway's BOOKINGS_ACTION_LINK_SECRET, to check them) and the gateway's public URL they

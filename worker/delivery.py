@@ -71,7 +71,7 @@ def deliver(
         sending = with_reminder_payloads(uow.connection, claimed)
         sending = with_invitation_sequences(uow.connection, sending)
         uow.commit()
-    errors = _send_by_channel(sending, channels)
+    errors = send_by_channel(sending, channels)
     with unit_of_work() as uow:
         report = _record(uow.connection, sending, errors, policy=policy, now=now())
         uow.commit()
@@ -94,14 +94,14 @@ def deliver_locally(
         claimed = outbox_queries.claim(uow.connection, delivery_ids, now=at, lease_until=at)
         sending = with_reminder_payloads(uow.connection, claimed)
         sending = with_invitation_sequences(uow.connection, sending)
-        errors = _send_by_channel(sending, channels)
+        errors = send_by_channel(sending, channels)
         report = _record(uow.connection, sending, errors, policy=policy, now=at)
         uow.commit()
     metrics.deliveries_ended(report.by_channel)
     return report
 
 
-def _send_by_channel(
+def send_by_channel(
     claimed: Sequence[Mapping[Any, Any]], channels: Mapping[str, Channel]
 ) -> dict[UUID, DeliveryFailure]:
     by_channel: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)

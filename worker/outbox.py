@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
+from .channels import LOCAL_CHANNELS
 from .domain.attendance import DEFAULT_CHECK_IN_OPENS_S
 from .domain.notifications import CUSTOMER, OWNER, Notice, Recipient
 from .presenter import booking_data
@@ -20,6 +21,9 @@ from .storage.seat_guard import SeatGuard
 class StagedDelivery(NamedTuple):
     id: uuid.UUID
     channel: str
+    # The row as staged, when it was staged held by this process (CommandTx.hold_local_s):
+    # what its local channel sends after the commit, with no read and no claim.
+    held: Mapping[str, Any] | None = None
 
 
 @dataclass
@@ -33,6 +37,10 @@ class CommandTx:
     staged: list[StagedDelivery] = field(default_factory=list)
     # How long before its class's start a seat may check in (BOOKINGS_CHECK_IN_OPENS).
     check_in_opens_s: int = DEFAULT_CHECK_IN_OPENS_S
+    # Set: deliveries on local channels are staged held by this process for this long (their
+    # lease, counted as their first attempt), to be sent by it right after the commit
+    # (worker/local_delivery.py). None: staged due, for a claim to take.
+    hold_local_s: float | None = None
 
 
 def stage(
@@ -57,8 +65,24 @@ def stage(
                 for channel in tx.channels
                 if channel != "email" or notice.recipient.email
             ]
+    held_until = _held_until(tx)
+    if held_until is not None:
+        for row in rows:
+            if row["channel"] in LOCAL_CHANNELS:
+                row.update(lease_until=held_until, attempts=1)
     insert_deliveries(tx.connection, rows)
-    tx.staged.extend(StagedDelivery(row["id"], row["channel"]) for row in rows)
+    tx.staged.extend(
+        StagedDelivery(row["id"], row["channel"], row if row["lease_until"] else None)
+        for row in rows
+    )
+
+
+def _held_until(tx: CommandTx) -> datetime | None:
+    # From the clock, not the command's `now`: the hold keeps the sweep off for a real time
+    # after this commit, however long ago the command (a completion batch, say) started.
+    if tx.hold_local_s is None:
+        return None
+    return datetime.now(UTC) + timedelta(seconds=tx.hold_local_s)
 
 
 def _row(
@@ -83,6 +107,7 @@ def _row(
         "state": "pending",
         "attempts": 0,
         "next_attempt_at": now,
+        "lease_until": None,
         "created_at": now,
     }
 

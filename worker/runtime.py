@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 
 from redis import Redis
@@ -18,6 +19,7 @@ from .config import Settings, get_settings
 from .customer_links import customer_links
 from .delivery import RetryPolicy
 from .handlers import HandlerDeps
+from .local_delivery import LocalDelivery
 from .locks import ClassLocks
 from .outbox import StagedDelivery
 from .storage.engine import engine_for
@@ -52,6 +54,15 @@ class Runtime:
     def channels(self) -> dict[str, Channel]:
         return build_channels(self.settings)
 
+    @cached_property
+    def local_delivery(self) -> LocalDelivery:
+        return LocalDelivery(
+            self.channels,
+            self.unit_of_work,
+            mark_every_s=self.settings.log_mark_every_s,
+            now=lambda: datetime.now(UTC),
+        )
+
     @property
     def retry_policy(self) -> RetryPolicy:
         settings = self.settings
@@ -79,10 +90,22 @@ class Runtime:
             dispatch=dispatch,
             action_links=customer_links(self.settings),
             check_in_opens_s=self.settings.check_in_opens_s,
+            hold_local_s=self.settings.log_hold_s if self.batches_log_marks else None,
         )
+
+    @property
+    def batches_log_marks(self) -> bool:
+        return self.settings.log_delivery == "batched"
 
 
 _current: Runtime | None = None
+
+
+def mark_local_deliveries_before_exit() -> None:
+    """At a pool process's exit: mark what it sent on local channels but had not marked yet,
+    so that a worker stopped (not killed) leaves nothing for the sweep to send again."""
+    if _current is not None and _current.pid == os.getpid() and "local_delivery" in vars(_current):
+        _current.local_delivery.mark_sent()
 
 
 def current_runtime() -> Runtime:

@@ -82,6 +82,7 @@ class Findings:
     bad_transitions: int = 0
     completed_twice: int = 0
     notifications: int = 0
+    log_notifications: int = 0  # the log channel's, checked apart (log_checks.py)
     undelivered: int = 0
     missing_at_receiver: int = 0
     notified_twice: int = 0

@@ -23,8 +23,9 @@ from worker.storage.tables import (
     reminders_sent,
 )
 
-from .checks import check_everything
+from .checks import Findings, check_everything
 from .load import Told
+from .log_checks import check_log_lines
 
 pytestmark = pytest.mark.integration
 
@@ -739,3 +740,36 @@ def test_a_reminder_recorded_but_never_staged_is_named(database_url: str) -> Non
     findings = check_everything(database_url, journal, receiver=None)
 
     assert f"reminder {ids['notice']} staged 0 times (webhook)" in findings.problems
+
+
+def a_log_row(booking_id: uuid.UUID, state: str) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(), "notification_id": uuid.uuid4(), "channel": "log",
+        "booking_id": booking_id, "type": "booking.created", "recipient_role": "owner",
+        "payload": {}, "state": state, "attempts": 1, "next_attempt_at": NOW, "created_at": NOW,
+    }  # fmt: skip
+
+
+def test_log_notifications_left_pending_or_never_written_are_named(database_url: str) -> None:
+    class_id = uuid.uuid4()
+    write(database_url, bookings, [a_class(class_id, 5, 0)])
+    written, unwritten, pending = (
+        a_log_row(class_id, "delivered"),
+        a_log_row(class_id, "delivered"),
+        a_log_row(class_id, "pending"),
+    )
+    write(database_url, outbox, [written, unwritten, pending])
+    # Each line as the log channel writes it, one of them twice (at least once is allowed).
+    worker_logs = "\n".join(
+        f'WARNING {{"id":"{row["notification_id"]}","type":"booking.created"}}'
+        for row in (written, written, pending)
+    )
+    findings = Findings()
+
+    check_log_lines(database_url, worker_logs, findings)
+
+    assert findings.log_notifications == 3
+    assert findings.problems == [
+        "1 log notifications not marked delivered",
+        "1 log notifications never written to a worker's log",
+    ]

@@ -19,6 +19,7 @@ def drilled(name: str, tmp_path: Path) -> DrillReport:
     # (82 on a busy one, thousands on a quiet one): that some were made is what counts here.
     assert report.findings.succeeded > 0, report.findings
     assert report.faults > 0, f"{name} injected no fault"
+    assert report.findings.log_notifications > 0, "no log-channel notification was checked"
     return report
 
 

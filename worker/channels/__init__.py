@@ -10,6 +10,9 @@ from uuid import UUID
 from ..config import Settings
 
 Delivery = Mapping[Any, Any]  # an outbox row
+# Channels that send nothing over a network: the process that staged a delivery on one sends
+# it itself, right after the commit (worker/local_delivery.py), sparing a task per command.
+LOCAL_CHANNELS = frozenset({"log"})
 
 
 @dataclass(frozen=True)

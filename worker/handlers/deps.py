@@ -31,6 +31,9 @@ class HandlerDeps:
     # Notification channels each notice is staged for, and who sends staged deliveries.
     channels: tuple[str, ...] = ("log",)
     dispatch: Callable[[Sequence[StagedDelivery]], None] = lambda _staged: None
+    # Set when `dispatch` sends local channels' deliveries itself: they are staged held by
+    # this process for this long (worker/outbox.py, worker/local_delivery.py).
+    hold_local_s: float | None = None
     # Signs the links include=customer_action_links shows; None: no links are configured.
     action_links: CustomerLinks | None = None
     # How long before its class's start a seat may check in (BOOKINGS_CHECK_IN_OPENS).

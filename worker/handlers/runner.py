@@ -90,6 +90,7 @@ class CommandRunner:
                 seats=self.deps.seats,
                 channels=self.deps.channels,
                 check_in_opens_s=self.deps.check_in_opens_s,
+                hold_local_s=self.deps.hold_local_s,
             )
             result = command.apply(tx, request, now)
             staged[:] = tx.staged

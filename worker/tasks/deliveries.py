@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from ..celery_app import app
+from ..channels import LOCAL_CHANNELS
 from ..delivery import DeliveryReport, deliver, deliver_locally
 from ..outbox import StagedDelivery
 from ..runtime import current_runtime
@@ -16,9 +17,6 @@ from ..runtime import current_runtime
 log = logging.getLogger(__name__)
 
 DELIVER = "bookings.deliver_notifications"
-# Channels that send nothing over the network: delivered at once by the process that staged
-# them, sparing a task round trip per command.
-LOCAL_CHANNELS = frozenset({"log"})
 
 
 def _now() -> datetime:
@@ -26,8 +24,19 @@ def _now() -> datetime:
 
 
 def deliver_staged(staged: Sequence[StagedDelivery]) -> None:
-    """After a command's commit: local channels now, in this process; the rest as tasks."""
-    local = [item.id for item in staged if item.channel in LOCAL_CHANNELS]
+    """After a command's commit: local channels now, in this process; the rest as tasks.
+
+    Rows staged held by this process are sent from what was staged and marked delivered in
+    a later batch (worker/local_delivery.py); other local ones (reminders, retries) are
+    claimed, sent and marked in a transaction of their own.
+    """
+    held = [item.held for item in staged if item.held is not None]
+    if held:
+        try:
+            current_runtime().local_delivery.send(held)
+        except Exception:
+            log.warning("could not send %d held notifications now", len(held), exc_info=True)
+    local = [item.id for item in staged if item.held is None and item.channel in LOCAL_CHANNELS]
     if local:
         try:
             _deliver_now(local, deliver_locally)
