@@ -279,13 +279,15 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
             receiver.start_if_down()
             wait_for_outbox_drained(cluster.database_url, DRAIN_TIMEOUT_S)
             settled_at = settle(cluster)
-            logs = {name: i.log_path for name, i in cluster.instances.items()}
+            # Every instance's log, those killed and not started again included (their lines
+            # were written, and may have been marked, before the kill).
+            logs = sorted(cluster.workdir.glob("*.log"))
             cluster.stop_all()
             restarts = [f"supervisor restarted {what}" for what in cluster.restarts]
             worker_exits = cluster.worker_exits
             journal = read_journal(workdir)
             findings = check_everything(cluster.database_url, journal, receiver, settled_at)
-            text = "\n".join(path.read_text(errors="replace") for path in logs.values())
+            text = "\n".join(path.read_text(errors="replace") for path in logs)
             check_log_lines(cluster.database_url, text, findings)
             for problem in broke:
                 findings.problem(problem)
