@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     retry_cap_s: float = Field(default=5.0, gt=0)
     # Retries after a lost database connection, a deadlock or a serialization failure.
     db_retries: int = Field(default=5, ge=0)
+    # Seat bookings (create_booking messages) that queued while every pool process was busy
+    # are handed to the next free one together, at most this many, and applied under one lock
+    # set and one transaction (worker/batching.py); 1 sends each to the pool on its own.
+    booking_batch_max: int = Field(default=32, ge=1)
 
     # Fault-drill switches (worker/drills.py): each guard against overselling can be turned
     # off alone to show that the other holds, and both together to show that overselling then

@@ -112,4 +112,4 @@ def _seconds(duration: str | None) -> int | None:
 
 
 CREATE_CLASS = Command("create_class", apply=create_class)
-BOOK_SEATS = Command("book_seats", apply=book_seats, locks=_class_to_lock)
+BOOK_SEATS = Command("book_seats", apply=book_seats, locks=_class_to_lock, applied_together=True)

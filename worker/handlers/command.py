@@ -38,13 +38,16 @@ class Command(Generic[Request]):
     `apply` decides and writes inside the transaction and returns the result (or raises a
     DomainError to refuse); `locks` names the classes whose locks are held around it (it may
     read, in a read-only transaction of its own); `name` and `fingerprint` are recorded with
-    the key, so that a replay of another request under the same key is refused.
+    the key, so that a replay of another request under the same key is refused. A command
+    that may be `applied_together` shares one lock set and one transaction with the others of
+    a batch of its task (a savepoint each; worker/handlers/together.py).
     """
 
     name: str
     apply: Callable[[CommandTx, Request, datetime], Result]
     locks: Callable[[Request, ReadOnly], Collection[UUID]] = _locks_nothing
     fingerprint: Callable[[Request], dict[str, Any]] = fingerprint_of
+    applied_together: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
+from sqlalchemy import Connection
+
 from ..customer_links import CustomerLinks
 from ..domain.attendance import DEFAULT_CHECK_IN_OPENS_S
-from ..outbox import StagedDelivery
+from ..outbox import CommandTx, StagedDelivery
 from ..storage.seat_guard import SeatGuard
 from ..storage.unit_of_work import UnitOfWork
 
@@ -38,3 +40,13 @@ class HandlerDeps:
     action_links: CustomerLinks | None = None
     # How long before its class's start a seat may check in (BOOKINGS_CHECK_IN_OPENS).
     check_in_opens_s: int = DEFAULT_CHECK_IN_OPENS_S
+
+    def command_tx(self, connection: Connection) -> CommandTx:
+        """A command's transaction on `connection`, with this process's guard and channels."""
+        return CommandTx(
+            connection,
+            seats=self.seats,
+            channels=self.channels,
+            check_in_opens_s=self.check_in_opens_s,
+            hold_local_s=self.hold_local_s,
+        )

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Connection, RowMapping
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ..domain.errors import DomainError, KeyReusedError
 from ..refusals import refusal_result
@@ -104,3 +104,76 @@ def _replay(stored: RowMapping, command: str, fingerprint: str) -> Result:
         raise KeyReusedError()
     result: Result = stored["result"]
     return result
+
+
+def apply_once_within(
+    connection: Connection,
+    *,
+    key: str,
+    command: str,
+    request: dict[str, Any],
+    now: datetime,
+    apply: Callable[[], Result],
+    undo: Callable[[], None],
+) -> tuple[Result, Outcome]:
+    """`apply_once` for a command that shares its transaction with others (seat bookings
+    applied together): the command and its key go in a savepoint of their own, so that its
+    refusal, or a twin's key recorded first, rolls back this command alone. `undo` forgets
+    what the command staged outside the database (its notifications) when it rolls back.
+
+    Any other error rolls the savepoint back too and is raised, unless the connection itself
+    was lost: then the whole transaction is gone and it is raised as it is.
+    """
+    fingerprint = request_hash(command, request)
+    savepoint = connection.begin_nested()
+    try:
+        result = apply()
+        _record(connection, key, command, fingerprint, result, now)
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()
+        undo()
+        stored = find_command_key(connection, key)
+        if stored is None:
+            raise
+        return _replay(stored, command, fingerprint), "replayed"
+    except DomainError as refusal:
+        savepoint.rollback()
+        undo()
+        if refusal.transient:
+            raise
+        return _refusal_recorded_within(connection, key, command, fingerprint, refusal, now)
+    except Exception as error:
+        if not connection_lost(error):
+            savepoint.rollback()
+            undo()
+        raise
+    return result, "applied"
+
+
+def connection_lost(error: BaseException) -> bool:
+    """A dropped connection, a deadlock or a serialization failure: the transaction is gone
+    (or must go) whole, and running its commands again is safe."""
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    )
+
+
+def _refusal_recorded_within(
+    connection: Connection,
+    key: str,
+    command: str,
+    fingerprint: str,
+    refusal: DomainError,
+    now: datetime,
+) -> tuple[Result, Outcome]:
+    savepoint = connection.begin_nested()
+    try:
+        _record(connection, key, command, fingerprint, refusal_result(refusal), now)
+        savepoint.commit()
+    except IntegrityError:
+        savepoint.rollback()  # a twin delivery recorded the key first: its result is the answer
+        stored = find_command_key(connection, key)
+        assert stored is not None, "a key that conflicted is found"
+        return _replay(stored, command, fingerprint), "refused"
+    return refusal_result(refusal), "refused"

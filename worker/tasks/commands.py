@@ -17,9 +17,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from api_client.contract import tasks as names
 from api_client.contract.tasks import TASKS
 
+from ..batching import batching_strategy
 from ..celery_app import app
 from ..domain.errors import ClassBusyError
 from ..handlers import CommandRunner
+from ..handlers.together import Answer, Answered, Call, Failed
 from ..refusals import refusal_result
 from ..runtime import current_runtime
 from .deliveries import deliver_staged
@@ -39,6 +41,51 @@ class BookingTask(Task):  # type: ignore[misc]
     # Celery renders every result for its log line whether or not it logs it; a booking's
     # answer is a kilobyte of JSON, and rendering all of it costs more than a round trip.
     resultrepr_maxsize = 120
+
+
+class BatchedBookingTask(BookingTask):
+    """A booking task whose messages the worker's main process hands the pool a batch at a
+    time, while the pool is busy (BOOKINGS_BOOKING_BATCH_MAX > 1; worker/batching.py)."""
+
+    def Strategy(self, task: Task, app: Any, consumer: Any, **options: Any) -> Any:
+        return batching_strategy(task, app, consumer, answer_batch, **options)
+
+
+def answer_batch(task_name: str, calls: list[Call]) -> int:
+    """In a pool process: every call of a batch answered (its result stored), sent again for
+    later, or failed, as each would be alone. The main process acks their messages after this
+    returns, and sends them back to the queue if this process dies first."""
+    task = app.tasks[task_name]
+    for call in calls:
+        if call.redelivered:
+            log.warning("redelivered: %s %s", task_name, call.id)
+    try:
+        answers = runner().handle_together(task_name, calls, datetime.now(UTC))
+    except Exception as error:  # a bug: each call fails as its task would alone
+        log.exception("a batch of %s failed", task_name)
+        answers = {call.id: Failed(error) for call in calls}
+    for call in calls:
+        _settle(task, call, answers[call.id])
+    return len(calls)
+
+
+def _settle(task: Task, call: Call, answer: Answer) -> None:
+    settings = current_runtime().settings
+    backend = task.backend
+    if isinstance(answer, Answered):
+        backend.mark_as_done(call.id, answer.result)
+    elif isinstance(answer, Failed):
+        backend.mark_as_failure(call.id, answer.error)
+    elif isinstance(answer.reason, ClassBusyError):
+        if call.retries >= settings.lock_retries:
+            backend.mark_as_done(call.id, refusal_result(answer.reason))
+        else:
+            send_again(task, call)
+    elif call.retries >= settings.db_retries:
+        backend.mark_as_failure(call.id, answer.reason)
+    else:
+        log.warning("retrying %s after a database error: %s", task.name, answer.reason)
+        send_again(task, call)
 
 
 def runner() -> CommandRunner:
@@ -84,21 +131,42 @@ def _retry(task: Task) -> Exception:
     message, which Redis never saw acked, comes back after the visibility timeout and applies
     it. The caller was told "failed" about a booking that was made (issue 16, all-together).
     """
+    retry: Exception = task.retry(
+        countdown=_backoff_s(task.request.retries), retry=True, retry_policy=publish_policy()
+    )
+    return retry
+
+
+def publish_policy() -> dict[str, float]:
+    """How a retry's publish waits out a Redis restart (see _retry)."""
     settings = current_runtime().settings
-    policy = {
+    return {
         "max_retries": int(settings.redis_outage_wait_s / PUBLISH_RETRY_EVERY_S) + 1,
         "interval_start": 0,
         "interval_step": PUBLISH_RETRY_EVERY_S / 2,
         "interval_max": PUBLISH_RETRY_EVERY_S,
     }
-    retry: Exception = task.retry(
-        countdown=_backoff_s(task.request.retries), retry=True, retry_policy=policy
+
+
+def send_again(task: Task, call: Call) -> None:
+    """A call of a batch that could not be answered now (its class stayed locked, the database
+    connection was lost), sent again after a backoff as its retry, under the same task id."""
+    task.apply_async(
+        kwargs=call.kwargs,
+        task_id=call.id,
+        countdown=_backoff_s(call.retries),
+        retries=call.retries + 1,
+        retry=True,
+        retry_policy=publish_policy(),
     )
-    return retry
 
 
 def _register(task_name: str) -> None:
-    @app.task(name=task_name, base=BookingTask, bind=True)
+    # create_booking's messages may be taken a batch at a time (worker/batching.py); a retry,
+    # sent with a countdown, comes back through `answer` alone.
+    base = BatchedBookingTask if task_name == names.CREATE_BOOKING else BookingTask
+
+    @app.task(name=task_name, base=base, bind=True)
     def answer(self: Task, **kwargs: Any) -> Result:
         return _answer(self, kwargs)
 

@@ -1,0 +1,160 @@
+"""Seat bookings applied together (a batch): one transaction, and still one answer each.
+
+Handler level, on both databases: the runner's `handle_together` is what a pool process runs
+for a batch of create_booking messages (worker/handlers/together.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+import pytest
+import redis
+from sqlalchemy import create_engine, func, select
+
+from api_client.contract import tasks
+from harness.bodies import class_body, seat_body
+from tests.support.handlers import act, create, now_utc
+from tests.support.invariants import seat_accounts
+from worker.domain.errors import ClassBusyError
+from worker.handlers import CommandRunner, HandlerDeps
+from worker.handlers.together import Answer, Answered, Call, Postponed
+from worker.locks import ClassLocks
+from worker.storage.tables import outbox
+
+pytestmark = pytest.mark.integration
+
+
+def call(body: dict[str, Any], key: str | None = None) -> Call:
+    kwargs = {tasks.BODY_FIELD: body, tasks.KEY_FIELD: key or str(uuid.uuid4())}
+    return Call(id=str(uuid.uuid4()), kwargs=kwargs)
+
+
+def together(deps: HandlerDeps, calls: list[Call]) -> list[Answer]:
+    answers = CommandRunner(deps).handle_together(tasks.CREATE_BOOKING, calls, now_utc())
+    assert set(answers) == {c.id for c in calls}, "every call is answered"
+    return [answers[c.id] for c in calls]
+
+
+def results(answers: list[Answer]) -> list[dict[str, Any]]:
+    assert all(isinstance(answer, Answered) for answer in answers), answers
+    return [answer.result for answer in answers if isinstance(answer, Answered)]
+
+
+def new_class(deps: HandlerDeps, max_seats: int) -> str:
+    return str(create(deps, class_body(max_seats=max_seats))["data"]["id"])
+
+
+def outbox_rows_of(database_url: str, booking_id: str) -> int:
+    with create_engine(database_url).connect() as conn:
+        query = select(func.count()).where(outbox.c.booking_id == uuid.UUID(booking_id))
+        return int(conn.execute(query).scalar_one())
+
+
+def test_bookings_of_several_classes_each_get_their_own_answer_and_a_full_class_refuses_alone(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    small, roomy = new_class(handler_deps, 3), new_class(handler_deps, 10)
+    # Given a batch that asks for five seats in a class of three, between bookings elsewhere
+    bodies = [seat_body(small if i % 2 == 0 else roomy, seats=1, name=f"C{i}") for i in range(10)]
+
+    answered = results(together(handler_deps, [call(body) for body in bodies]))
+
+    # Then the first three for the small class (in arrival order) hold its seats, the next two
+    # are refused as full, and the roomy class's bookings are all confirmed: each answer is
+    # the one of its own request
+    states = [a["data"]["state"] if "data" in a else a["status"] for a in answered]
+    assert states == [
+        "confirmed", "confirmed", "confirmed", "confirmed", "confirmed",
+        "confirmed", 409, "confirmed", 409, "confirmed",
+    ]  # fmt: skip
+    names = [a["data"]["attributes"]["customer"]["name"] for a in answered if "data" in a]
+    assert names == [f"C{i}" for i in range(10) if i not in (6, 8)]
+    accounts = {str(a.class_id): a for a in seat_accounts(handler_database, [small, roomy])}
+    assert all(account.holds for account in accounts.values())
+    assert (accounts[small].current_seats, accounts[roomy].current_seats) == (3, 5)
+
+
+def test_a_refused_booking_of_a_batch_leaves_only_its_recorded_refusal(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    full = new_class(handler_deps, 1)
+    first, refused = call(seat_body(full, seats=1)), call(seat_body(full, seats=1))
+
+    confirmed, refusal = results(together(handler_deps, [first, refused]))
+
+    # The confirmed booking staged its notices; the refused one wrote nothing, and its key
+    # answers the same refusal when the message comes again, even once a seat is free
+    assert refusal == {"status": 409, "error": refusal["error"]}
+    assert outbox_rows_of(handler_database, confirmed["data"]["id"]) > 0
+    cancelled = act(handler_deps, confirmed["data"]["id"], "cancel_by_customer")
+    assert cancelled["data"]["state"] == "cancelled_by_customer"
+    assert results(together(handler_deps, [refused])) == [refusal]
+    [account] = seat_accounts(handler_database, [full])
+    assert account.holds and account.current_seats == 0
+
+
+def test_the_same_key_twice_in_one_batch_is_applied_once(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    klass = new_class(handler_deps, 10)
+    key = str(uuid.uuid4())
+    body = seat_body(klass, seats=2)
+
+    # Given a message and its duplicate delivery taken in the same batch
+    first, twin = results(together(handler_deps, [call(body, key), call(body, key)]))
+
+    assert twin == first
+    [account] = seat_accounts(handler_database, [klass])
+    assert (account.current_seats, account.seats_held) == (2, 2)
+
+
+def test_a_key_answered_before_is_replayed_and_one_reused_for_another_body_is_refused(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    klass = new_class(handler_deps, 10)
+    key = str(uuid.uuid4())
+    earlier = create(handler_deps, seat_body(klass, seats=1), key)
+
+    same_body, other_body = seat_body(klass, seats=1), seat_body(klass, seats=3)
+    replay, reused = results(together(handler_deps, [call(same_body, key), call(other_body, key)]))
+
+    assert replay == earlier
+    assert reused["status"] == 422 and "idempotency_key" in reused["errors"]
+    [account] = seat_accounts(handler_database, [klass])
+    assert account.current_seats == 1
+
+
+def test_an_invalid_body_and_a_new_class_in_a_batch_are_answered_alone(
+    handler_deps: HandlerDeps,
+) -> None:
+    klass = new_class(handler_deps, 10)
+    bad = seat_body(klass, seats=0)
+
+    booked, refused, created = results(
+        together(handler_deps, [call(seat_body(klass, 1)), call(bad), call(class_body())])
+    )
+
+    assert booked["data"]["state"] == "confirmed"
+    assert refused["status"] == 422 and "errors" in refused
+    assert created["data"]["graph"] == "group_owner"
+
+
+def test_a_class_that_stays_locked_postpones_only_its_own_bookings(
+    handler_deps: HandlerDeps, handler_redis: redis.Redis, handler_database: str
+) -> None:
+    locked, free = new_class(handler_deps, 10), new_class(handler_deps, 10)
+    deps = dataclasses.replace(handler_deps, locks=ClassLocks(handler_redis, ttl_s=10, wait_s=0.1))
+    calls = [call(seat_body(locked, 1)), call(seat_body(free, 1)), call(seat_body(free, 1))]
+
+    # Given another worker holding the lock of one class for the whole batch
+    with ClassLocks(handler_redis, ttl_s=10, wait_s=1).holding(uuid.UUID(locked)):
+        waiting, *booked = together(deps, calls)
+
+    # Then that class's booking is postponed (to be sent again), and the others go ahead
+    assert isinstance(waiting, Postponed) and isinstance(waiting.reason, ClassBusyError)
+    assert [a["data"]["state"] for a in results(booked)] == ["confirmed", "confirmed"]
+    accounts = {str(a.class_id): a.current_seats for a in seat_accounts(handler_database)}
+    assert (accounts[locked], accounts[free]) == (0, 2)
