@@ -41,6 +41,7 @@ DATABASES: dict[str, int] = {
     "reminders": 15,
     "metrics": 15,
     "log-delivery": 15,
+    "batches": 15,
 }
 # A user that shares the database of another, and why the two can never meet there.
 SHARED = {
@@ -57,6 +58,8 @@ SHARED = {
     "metrics": "completion",
     # The log delivery tests start their workers inside each test, emptying the database first.
     "log-delivery": "completion",
+    # The batched bookings tests start their workers inside each test, emptying it first.
+    "batches": "completion",
     # Both start their workers (emptying the database first) in their own test module, and
     # pytest runs one module at a time: test_notifications.py's retry test, and the module
     # fixture of test_timekit_webhooks.py.
