@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ from billiard.einfo import ExceptionInfo, ExceptionWithTraceback
 from billiard.exceptions import WorkerLostError
 from celery.worker.state import task_ready
 from celery.worker.strategy import default as default_strategy
+
+from api_client.contract.tasks import BODY_FIELD
 
 from .config import get_settings
 from .handlers.together import Call
@@ -81,6 +84,8 @@ class Batches:
     processes: int
     waiting: list[Any] = field(default_factory=list)
     running: int = 0
+    # The classes of the bookings in running batches, with how many each.
+    running_classes: Counter[str] = field(default_factory=Counter)
     # Extra prefetch granted to requests waiting or running here: by request id, the QoS it
     # was granted on (the consumer makes a new one when it reconnects; a credit is returned
     # to the one that granted it, never to its successor).
@@ -98,10 +103,11 @@ class Batches:
     def _send_while_free(self) -> None:
         while True:
             with self._mutex:
-                if not self.waiting or self.running >= self.processes:
+                if self.running >= self.processes:
                     return
-                batch = self.waiting[: self.batch_max]
-                del self.waiting[: self.batch_max]
+                batch = self._next_batch()
+                if not batch:
+                    return
                 self.running += 1
             calls = [_call_of(request) for request in batch]
             try:
@@ -114,6 +120,22 @@ class Batches:
             except Exception:  # the pool is closing (a warm shutdown): Redis redelivers them
                 log.exception("could not hand a batch of %s to the pool", self.task_name)
                 self._finished(batch, lambda request: None)
+
+    def _next_batch(self) -> list[Any]:
+        """The waiting requests a free process takes, in arrival order: at most `batch_max`,
+        none for a class that a running batch has. So all of a class's bookings that waited
+        go together, and a process never waits for the class lock that its sibling holds
+        (the hot class's stampede, if both took some of its bookings)."""
+        batch: list[Any] = []
+        for request in self.waiting:
+            if len(batch) == self.batch_max:
+                break
+            if _class_of(request) not in self.running_classes:
+                batch.append(request)
+        taken = {id(request) for request in batch}
+        self.waiting = [request for request in self.waiting if id(request) not in taken]
+        self.running_classes.update(c for c in map(_class_of, batch) if c is not None)
+        return batch
 
     def _done(self, batch: list[Any]) -> None:
         """The pool process answered every call: ack their messages."""
@@ -136,10 +158,21 @@ class Batches:
             task_ready(request)
         with self._mutex:
             self.running -= 1
+            self.running_classes.subtract(c for c in map(_class_of, batch) if c is not None)
+            self.running_classes = +self.running_classes  # drops the classes at zero
             returned = [self.credited.pop(r.id) for r in batch if r.id in self.credited]
         for qos in returned:
             qos.decrement_eventually()
         self._send_while_free()
+
+
+def _class_of(request: Any) -> str | None:
+    """The class a seat booking is for, read from its message (None for anything else: a
+    class, seats in a series, a body that will be refused)."""
+    body = request._payload[1].get(BODY_FIELD)
+    related = body.get("related") if isinstance(body, dict) else None
+    class_id = related.get("owner_booking_id") if isinstance(related, dict) else None
+    return class_id if isinstance(class_id, str) else None
 
 
 def _raised(einfo: ExceptionInfo) -> BaseException | None:
