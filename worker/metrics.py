@@ -39,7 +39,8 @@ class Figures:
         )
         self.commands_per_task: Histogram = Histogram(
             "bookings_commands_per_task",
-            "Commands one task ran (1, or the items of an each-alone bulk command)",
+            "Commands one task ran: 1, the items of an each-alone bulk command, or the "
+            "bookings of a batch handed to a pool process together (worker/batching.py)",
             buckets=COMMANDS_PER_TASK_BUCKETS,
         )
         self.lock_wait: Histogram = Histogram(
