@@ -127,7 +127,8 @@ def test_a_batch_is_never_larger_than_the_maximum() -> None:
     pool.handed[0].callback(1)
     pool.handed[1].callback(3)
 
-    assert [handed.ids for handed in pool.handed] == [["b0"], ["b1", "b2", "b3"], ["b4", "b5", "b6"]]
+    handed = [handed.ids for handed in pool.handed]
+    assert handed == [["b0"], ["b1", "b2", "b3"], ["b4", "b5", "b6"]]
 
 
 def test_messages_are_acked_only_once_their_batch_returns() -> None:
