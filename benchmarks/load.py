@@ -36,6 +36,8 @@ class Workload:
     unit: str
     class_ids: tuple[str, ...] = ()
     target_ratio: float | None = None
+    # Of the p99 latency to the ceiling's p99, measured under the same load.
+    p99_target_ratio: float | None = None
 
 
 def create_classes(client: BookingClient, count: int) -> tuple[str, ...]:
