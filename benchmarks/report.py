@@ -110,6 +110,9 @@ def _at_most(ratio: float | None, target: float | None) -> bool | None:
     return None if target is None or ratio is None else ratio <= target
 
 
+# The label the gateway's row starts with (benchmarks.run --gateway).
+GATEWAY_ROW = "seat bookings via gateway"
+
 RUN_HEADER = (
     "workload", "throughput", "vs ceiling", "target", "p50 ms", "p99 ms",
     "p99 vs ceiling", "p99 target", "batch mean", "batch max", "errors",
@@ -167,6 +170,11 @@ def _run_notes(report: dict[str, Any]) -> list[str]:
         notes.append(
             "client rows: one client process, each call timed; 'submit only' sent while no "
             "worker ran (emptied after), collection timed once every answer was stored"
+        )
+    if any(row["workload"].startswith(GATEWAY_ROW) for row in rows):
+        notes.append(
+            "gateway: latency from request sent to its 201; compare its throughput with the "
+            "spread row's (benchmarks.gateway takes turns, for its >= 0.8x target)"
         )
     notes.append(f"run took {report['duration_s']:.1f} s in all")
     notes += [

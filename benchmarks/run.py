@@ -30,10 +30,8 @@ from .gateway import measure_gateway
 from .load import Measurement, Workload, create_classes, measure
 from .options import RunOptions, parse_run_options, run_shape
 from .plans import P99_TARGET_RATIO, DeploymentPlan, deployment_plans
-from .report import Row, progress, render_json, render_run_table, run_figures
+from .report import GATEWAY_ROW, Row, progress, render_json, render_run_table, run_figures
 from .scrapes import Samples, scrape_all
-
-GATEWAY_LABEL = "seat bookings via gateway POST /v2/bookings"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,9 +159,8 @@ def gateway_row(
     workdir: Path,
 ) -> Row:
     """The spread-out load again, through a gateway started for it (benchmarks.gateway's path)."""
-    workload = Workload(
-        f"{GATEWAY_LABEL}, {options.classes} classes{plan.suffix}", "bookings", classes
-    )
+    label = f"{GATEWAY_ROW} POST /v2/bookings, {options.classes} classes{plan.suffix}"
+    workload = Workload(label, "bookings", classes)
     with running_gateway(url, secrets.token_urlsafe(24), workdir) as server:
         shape = run_shape(options)
         return timed_row(workload, plan, ports, partial(measure_gateway, server, classes, shape))
