@@ -27,7 +27,13 @@ from .costs import per_booking, settle, snapshot
 from .load import Measurement, Workload, create_classes, measure
 from .options import ScalingOptions, parse_scaling_options, scaling_shape
 from .report import progress, render_json
-from .scaling_report import LOCK_HOLD_HISTOGRAM, Phase, render_scaling_table, scaling_figures
+from .scaling_report import (
+    LOCK_HOLD_HISTOGRAM,
+    NO_OP_LABEL,
+    Phase,
+    render_scaling_table,
+    scaling_figures,
+)
 from .scrapes import histogram_mean, scrape_all
 
 
@@ -77,7 +83,9 @@ def workloads(deployment: Deployment, options: ScalingOptions) -> list[Workload]
     with deployment.client() as client:
         spread = create_classes(client, options.classes)
         (hot,) = create_classes(client, 1)
+    # The no-op first: what a task costs the workers and Redis before it books anything.
     return [
+        Workload(NO_OP_LABEL, "tasks"),
         Workload(f"spread, {options.classes} classes", "bookings", spread),
         Workload("hot, 1 class", "bookings", (hot,)),
     ]
@@ -106,6 +114,7 @@ def measure_phase(
         instances=instances,
         pool_processes=instances * options.concurrency,
         workload=workload.label,
+        unit=workload.unit,
         measurement=measurement,
         costs=per_booking(before, after, bookings, client_cpu_ms(measurement)),
         lock_held_s=0.0 if held is None else held[0] * held[1],

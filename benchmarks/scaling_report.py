@@ -12,6 +12,7 @@ from .load import Measurement
 from .report import render_grid, settings_line
 
 LOCK_HOLD_HISTOGRAM = "bookings_lock_hold_seconds"
+NO_OP_LABEL = "no-op (bookings.ping)"
 # The order of magnitude redis-benchmark gives for simple commands (GET, SET, LPUSH) on one core
 # without pipelining; scripts, pub/sub and blocking pops cost more each, so Redis's measured
 # CPU time per booking is the better guide, and both are printed.
@@ -25,6 +26,7 @@ class Phase:
     instances: int
     pool_processes: int
     workload: str
+    unit: str  # bookings, or tasks for the no-op
     measurement: Measurement
     costs: PerBooking
     lock_held_s: float  # the class locks' hold time summed over the phase (warm-up included)
@@ -56,6 +58,7 @@ def _phase_figures(phase: Phase, baseline: float) -> dict[str, Any]:
         "instances": phase.instances,
         "pool_processes": phase.pool_processes,
         "workload": phase.workload,
+        "unit": phase.unit,
         "per_second": round(measured.per_second, 1),
         "vs_fewest_instances": round(measured.per_second / baseline, 3) if baseline else None,
         "p50_ms": round(measured.percentile_ms(50), 2),
@@ -97,7 +100,28 @@ def projections(phases: list[Phase]) -> list[str]:
         f"  all of it on this machine: {total:.3f} ms CPU -> at most "
         f"~{_rate(total, 1e-3 / cores)} bookings/s on its {cores} cores, whatever the instances"
     )
+    no_op = _first(phases, spread.instances, NO_OP_LABEL)
+    if no_op is not None:
+        lines.append(
+            f"  a no-op task, for comparison: workers {no_op.costs.cpu_ms['workers']:.3f} ms, "
+            f"Redis {no_op.costs.redis_commands:.1f} commands and "
+            f"{no_op.costs.cpu_ms['redis']:.3f} ms CPU"
+        )
+    hot = _first(phases, spread.instances, "hot")
+    if hot is not None and hot.lock_held_ms_per_booking > 0:
+        hold_ms = hot.lock_held_ms_per_booking
+        lines.append(
+            f"  one hot class: its lock held {hold_ms:.2f} ms per booking -> at most "
+            f"~{_rate(hold_ms, 1e-3)} bookings/s on it, however many instances"
+        )
     return lines
+
+
+def _first(phases: list[Phase], instances: int, label_start: str) -> Phase | None:
+    return next(
+        (p for p in phases if p.instances == instances and p.workload.startswith(label_start)),
+        None,
+    )
 
 
 def _rate(cost: float, seconds_per_unit: float) -> str:
@@ -124,10 +148,11 @@ def render_scaling_table(report: dict[str, Any]) -> str:
     )
     costs = render_grid(COST_HEADER, [_cost_cells(phase) for phase in phases], text_columns=(1,))
     notes = [
-        "per booking: counters read before and after each phase (warm-up included), over the "
-        "bookings sent; redis cmds from INFO commandstats (clients and workers), pg from "
-        "pg_stat_database and pg_stat_user_tables of the run's own database, CPU from /proc "
-        "(pg: the backends serving the run's database) and Redis's INFO cpu",
+        "per booking (per task for the no-op): counters read before and after each phase "
+        "(warm-up included), over the requests sent; redis cmds from INFO commandstats "
+        "(clients and workers), pg from pg_stat_database and pg_stat_user_tables of the run's "
+        "own database, CPU from /proc (pg: the backends serving the run's database), Redis's "
+        "INFO cpu, and the clients' own process time over their measured requests",
         "one-class cap: 1 / the class lock's hold time per booking, the most one class can take",
         *_top_commands(phases),
         *report["projections"],
@@ -142,7 +167,7 @@ def _throughput_cells(phase: dict[str, Any]) -> tuple[str, ...]:
         str(phase["instances"]),
         str(phase["pool_processes"]),
         phase["workload"],
-        f"{phase['per_second']:,.1f} bookings/s",
+        f"{phase['per_second']:,.1f} {phase['unit']}/s",
         "-" if ratio is None else f"{ratio:.2f}x",
         f"{phase['p50_ms']:.1f}",
         f"{phase['p99_ms']:.1f}",
@@ -176,5 +201,5 @@ def _top_commands(phases: list[dict[str, Any]]) -> list[str]:
             top = ", ".join(
                 f"{name} {calls:.1f}" for name, calls in phase["per_booking"]["redis_top"]
             )
-            lines.append(f"redis commands per booking, {phase['workload']}: {top}")
+            lines.append(f"redis commands per request, {phase['workload']}: {top}")
     return lines
