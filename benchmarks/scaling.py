@@ -109,7 +109,7 @@ def measure_phase(
     after = snapshot(deployment.redis_url, deployment.database_url, pids)
     held = histogram_mean(scraped, scrape_all(ports), LOCK_HOLD_HISTOGRAM)
     bookings = shape.clients * (shape.warmup_per_client + shape.requests_per_client)
-    progress(f"  {measurement.per_second:.1f} bookings/s")
+    progress(f"  {measurement.per_second:.1f} {workload.unit}/s")
     return Phase(
         instances=instances,
         pool_processes=instances * options.concurrency,

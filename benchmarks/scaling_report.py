@@ -163,6 +163,7 @@ def render_scaling_table(report: dict[str, Any]) -> str:
 
 def _throughput_cells(phase: dict[str, Any]) -> tuple[str, ...]:
     ratio, cap = phase["vs_fewest_instances"], phase["one_class_cap_per_s"]
+    held = "-" if cap is None else f"{phase['lock_held_ms_per_booking']:.2f}"  # no lock taken
     return (
         str(phase["instances"]),
         str(phase["pool_processes"]),
@@ -172,7 +173,7 @@ def _throughput_cells(phase: dict[str, Any]) -> tuple[str, ...]:
         f"{phase['p50_ms']:.1f}",
         f"{phase['p99_ms']:.1f}",
         str(phase["errors"]),
-        f"{phase['lock_held_ms_per_booking']:.2f}",
+        held,
         "-" if cap is None else f"{cap:,.0f}/s",
     )
 
