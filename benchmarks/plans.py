@@ -26,6 +26,7 @@ class DeploymentPlan:
     with_ceiling: bool
     first: bool  # the run's first deployment: the client and gateway rows are measured on it
     suffix: str
+    ceiling_suffix: str = ""  # the pool's label when several are compared
 
     @property
     def group(self) -> str:
@@ -48,9 +49,10 @@ def deployment_plans(options: RunOptions) -> list[DeploymentPlan]:
             if options.pools:
                 parts.append(pool.label)
             suffix = f" [{', '.join(parts)}]" if parts else ""
+            ceiling_suffix = f" [{pool.label}]" if options.pools else ""
             plans.append(
                 DeploymentPlan(
-                    pool, notifications, log_delivery, index == 0, not plans, suffix=suffix
+                    pool, notifications, log_delivery, index == 0, not plans, suffix, ceiling_suffix
                 )
             )
     return plans

@@ -108,7 +108,9 @@ def run_workloads(
     )
     workloads = [spread, hot]
     if plan.with_ceiling:
-        workloads.insert(0, Workload("no-op ceiling (bookings.ping)", "tasks"))
+        workloads.insert(
+            0, Workload(f"no-op ceiling (bookings.ping){plan.ceiling_suffix}", "tasks")
+        )
     url, shape = deployment.redis_url, run_shape(options)
     rows = [
         timed_row(workload, plan, ports, partial(measure, url, workload, shape))
