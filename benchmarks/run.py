@@ -21,10 +21,10 @@ from harness.workers import Deployment, running_workers
 
 from .batches import batch_sizes
 from .client_paths import (
+    SUBMIT_ONLY,
     collection_workload,
     measure_collection,
     measure_submit_only,
-    submit_only_workloads,
 )
 from .gateway import measure_gateway
 from .load import Measurement, Workload, create_classes, measure
@@ -172,7 +172,7 @@ def submit_only_rows(url: str, options: RunOptions) -> list[Row]:
     count = client_row_count(options)
     redis.Redis.from_url(url).flushdb()  # nothing left from a run stopped half-way
     rows = []
-    for workload in submit_only_workloads():
+    for workload in SUBMIT_ONLY:
         progress(f"measuring {workload.label} ...")
         rows.append(Row(workload, measure_submit_only(url, workload, count)))
     return rows
