@@ -164,7 +164,7 @@ def _run_notes(report: dict[str, Any]) -> list[str]:
     if any(row["batches"] for row in rows):
         notes.append(
             "batch: commands per booking task, from the workers' metrics scraped before and "
-            "after each row (1 until per-class batching is on)"
+            "after each row, warm-up included (1 until per-class batching is on)"
         )
     if any(row["workload"].startswith("client ") for row in rows):
         notes.append(
