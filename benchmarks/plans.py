@@ -1,8 +1,9 @@
 """Which deployments `benchmarks.run` starts, in order, and how their rows are labelled.
 
-Every pool setting is a group with a ceiling of its own (a pool's no-op rate is what its
-bookings are compared with); within a group, one deployment per notification setting, each on
-fresh workers and a fresh database, the ceiling measured on the first (a no-op notifies nobody).
+For each pool setting, one deployment per notification setting, each on fresh workers and a
+fresh database, and each measuring its own no-op ceiling first: its bookings are compared with
+the no-op on the same workers a minute before, not with one measured minutes earlier (the
+machine's speed drifts by a third within minutes, and a pool's no-op rate is its own).
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ class DeploymentPlan:
     pool: PoolSetting
     notifications: str  # BOOKINGS_NOTIFICATION_CHANNELS; "none" for the empty setting
     log_delivery: str
-    with_ceiling: bool
     first: bool  # the run's first deployment: the client and gateway rows are measured on it
-    suffix: str
-    ceiling_suffix: str = ""  # the pool's label when several are compared
+    suffix: str  # what tells its rows from the other deployments': " [log, prefork:4]"
 
     @property
     def group(self) -> str:
-        return self.pool.label
+        """The rows compared with this deployment's ceiling: the suffix, which names the pool
+        when several are compared, else the pool alone."""
+        return self.suffix or self.pool.label
 
     @property
     def channels(self) -> str:
@@ -42,24 +43,19 @@ def deployment_plans(options: RunOptions) -> list[DeploymentPlan]:
     pools = options.pool_settings
     plans: list[DeploymentPlan] = []
     for pool in pools:
-        for index, (notifications, log_delivery) in enumerate(variants):
+        for notifications, log_delivery in variants:
             parts = []
             if len(variants) > 1:
                 parts.append(variant_label(notifications, log_delivery, options))
             if options.pools:
                 parts.append(pool.label)
             suffix = f" [{', '.join(parts)}]" if parts else ""
-            ceiling_suffix = f" [{pool.label}]" if options.pools else ""
-            plans.append(
-                DeploymentPlan(
-                    pool, notifications, log_delivery, index == 0, not plans, suffix, ceiling_suffix
-                )
-            )
+            plans.append(DeploymentPlan(pool, notifications, log_delivery, not plans, suffix))
     return plans
 
 
 def notification_variants(options: RunOptions) -> list[tuple[str, str]]:
-    """(notifications, log delivery) of each deployment in a group, in the order run."""
+    """(notifications, log delivery) of each deployment of a pool, in the order run."""
     chosen = ("none", "log") if options.notifications == "both" else (options.notifications,)
     deliveries = ("per-command", "batched") if options.log_delivery == "both" else None
     variants = []

@@ -49,7 +49,7 @@ def _line(cells: Sequence[str], widths: list[int], text_columns: Collection[int]
 
 @dataclass(frozen=True)
 class Row:
-    """One workload and what was measured for it, on the deployments of one pool setting."""
+    """One workload and what was measured for it, on one deployment (`group`)."""
 
     workload: Workload
     measurement: Measurement
@@ -58,7 +58,7 @@ class Row:
 
 
 def run_figures(rows: list[Row], settings: dict[str, Any], duration_s: float) -> dict[str, Any]:
-    """Everything the table shows, each row's ratios taken against its own group's ceiling."""
+    """Everything the table shows, each row's ratios taken against its deployment's ceiling."""
     ceilings: dict[str, Measurement] = {}
     for row in rows:
         if row.workload.unit == "tasks":
@@ -154,11 +154,10 @@ def _bound(value: float) -> str:
 
 def _run_notes(report: dict[str, Any]) -> list[str]:
     rows = report["rows"]
-    groups = {row["group"] for row in rows}
     notes = [
         "latency: enqueue to result obtained, under the same load as the throughput figure",
-        "vs ceiling, p99 vs ceiling: against the no-op measured on the same pool setting"
-        + (" (its own workers for each pool)" if len(groups) > 1 else ""),
+        "vs ceiling, p99 vs ceiling: against the no-op measured on the same workers just "
+        "before (each deployment measures its own)",
         "p99 target: a booking's p99 within 2x the no-op's p99 under the same load",
     ]
     if any(row["batches"] for row in rows):

@@ -76,7 +76,7 @@ def run_deployment(
             ) as deployment,
         ):
             elapsed_s = time.monotonic() - started
-            progress(f"workers answering after {elapsed_s:.1f} s ({plan.group}{plan.suffix})")
+            progress(f"workers answering after {elapsed_s:.1f} s ({plan.group})")
             rows = run_workloads(deployment, options, plan, ports, Path(workdir))
             if plan.first and options.client_rows:
                 rows += [Row(row.workload, row.measurement, plan.group) for row in client_rows]
@@ -106,11 +106,9 @@ def run_workloads(
     hot = Workload(
         f"seat bookings, 1 hot class{plan.suffix}", "bookings", (hot_class,), 0.6, P99_TARGET_RATIO
     )
-    workloads = [spread, hot]
-    if plan.with_ceiling:
-        workloads.insert(
-            0, Workload(f"no-op ceiling (bookings.ping){plan.ceiling_suffix}", "tasks")
-        )
+    # The ceiling first, on these very workers: what this deployment's bookings are held to.
+    ceiling = Workload(f"no-op ceiling (bookings.ping){plan.suffix}", "tasks")
+    workloads = [ceiling, spread, hot]
     url, shape = deployment.redis_url, run_shape(options)
     rows = [
         timed_row(workload, plan, ports, partial(measure, url, workload, shape))
