@@ -1,4 +1,6 @@
-"""Command-line options of every benchmark command, and the load shape each one drives."""
+"""Command-line options shared by the benchmark commands, and those of gateway, lifecycle,
+series and waitlist, with the load shape each one drives (run's and scaling's have modules of
+their own: run_options.py, scaling_options.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ def sizes_from(args: argparse.Namespace, full: Sizes, quick: Sizes) -> Sizes:
 def add_mode_options(parser: argparse.ArgumentParser) -> None:
     """--quick and --json, the same in every benchmark command."""
     add = parser.add_argument
-    add("--quick", action="store_true", help="a ~20 s smoke run with small counts")
+    add("--quick", action="store_true", help="a short smoke run with small counts")
     add("--json", action="store_true", help="print the figures as JSON instead of a table")
 
 
@@ -63,143 +65,6 @@ def non_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be at least 0")
     return value
-
-
-# python -m benchmarks.run -------------------------------------------------------------------------
-
-RUN_DESCRIPTION = "Seat-booking throughput and latency against the no-op ceiling, on real workers."
-# Full sizes aim at 1-3 minutes for the whole run on a 2-core machine; quick at about 20 s.
-RUN_FULL = Sizes(requests=8_000, warmup=800)
-RUN_QUICK = Sizes(requests=800, warmup=160)
-# The pools Celery can run tasks in that make sense for I/O-bound bookings: forked processes, or
-# threads in the worker's main process (the GIL shared, the connections to Redis and PostgreSQL
-# waited on in parallel).
-POOLS = ("prefork", "threads")
-
-
-@dataclass(frozen=True)
-class PoolSetting:
-    """A worker's `--pool` and `--concurrency`, written pool:concurrency (prefork:4)."""
-
-    pool: str
-    concurrency: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.pool}:{self.concurrency}"
-
-
-def pool_settings(text: str) -> tuple[PoolSetting, ...]:
-    """An argparse type: a comma-separated list such as prefork:2,prefork:4,threads:8."""
-    settings = []
-    for item in text.split(","):
-        pool, _, concurrency = item.strip().partition(":")
-        if pool not in POOLS or not concurrency:
-            raise argparse.ArgumentTypeError(f"{item!r}: want pool:concurrency, pool in {POOLS}")
-        settings.append(PoolSetting(pool, positive(concurrency)))
-    return tuple(settings)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    database: str
-    workers: int
-    concurrency: int
-    clients: int
-    in_flight: int
-    classes: int
-    sizes: Sizes
-    quick: bool
-    json: bool
-    notifications: str
-    log_delivery: str
-    pools: tuple[PoolSetting, ...] = ()
-    metrics: bool = True
-    client_rows: bool = True
-    gateway: bool = False
-
-    @property
-    def pool_settings(self) -> tuple[PoolSetting, ...]:
-        """The deployments' pools: those asked for, else prefork at --concurrency."""
-        return self.pools or (PoolSetting("prefork", self.concurrency),)
-
-
-def parse_run_options(argv: Sequence[str] | None = None) -> RunOptions:
-    args = _run_parser().parse_args(argv)
-    sizes = sizes_from(args, RUN_FULL, RUN_QUICK)
-    return RunOptions(
-        database=args.database,
-        workers=args.workers,
-        concurrency=args.concurrency,
-        clients=args.clients,
-        in_flight=args.in_flight,
-        classes=args.classes,
-        sizes=sizes,
-        quick=args.quick,
-        json=args.json,
-        notifications=args.notifications,
-        log_delivery=args.log_delivery,
-        pools=args.pools or (),
-        metrics=args.metrics,
-        client_rows=args.client_rows,
-        gateway=args.gateway,
-    )
-
-
-def _run_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=RUN_DESCRIPTION)
-    add = parser.add_argument
-    add("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    add("--workers", type=positive, default=1, help="worker instances (default 1)")
-    add_load_options(parser)
-    # Each seat booking tells the owner and the customer; "none" measures the booking alone,
-    # and "both" (the default) runs it on workers without notifications, then with the log.
-    add(
-        "--notifications",
-        default="both",
-        help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: both (none, then log; the "
-        "default), none, log, ...",
-    )
-    # How the log channel's rows are marked delivered (worker/local_delivery.py); "both" runs
-    # the seat bookings on per-command workers, then on batched ones, in the same run.
-    add(
-        "--log-delivery",
-        choices=("batched", "per-command", "both"),
-        default="batched",
-        help="the workers' BOOKINGS_LOG_DELIVERY, or both one after the other",
-    )
-    # Each pool setting on workers of its own, with its own ceiling; overrides --concurrency.
-    add(
-        "--pools",
-        type=pool_settings,
-        help="compare pools, e.g. prefork:2,prefork:4,prefork:8,threads:8 (default: "
-        "prefork at --concurrency)",
-    )
-    # On, the workers serve Prometheus metrics and the table shows the batch sizes they saw.
-    add(
-        "--metrics",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="scrape the workers' metrics for batch sizes (default on)",
-    )
-    add(
-        "--client-rows",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="time the client's submit alone and its result collection (default on)",
-    )
-    add("--gateway", action="store_true", help="seat bookings through the HTTP gateway too")
-    add_mode_options(parser)
-    return parser
-
-
-def run_shape(options: RunOptions) -> LoadShape:
-    return LoadShape(
-        clients=options.clients,
-        in_flight=options.in_flight,
-        warmup_per_client=options.sizes.warmup // options.clients,
-        requests_per_client=max(1, options.sizes.requests // options.clients),
-    )
 
 
 # python -m benchmarks.gateway ---------------------------------------------------------------------
@@ -437,72 +302,3 @@ def _waitlist_parser() -> argparse.ArgumentParser:
     )
     add_mode_options(parser)
     return parser
-
-
-# python -m benchmarks.scaling ---------------------------------------------------------------------
-
-SCALING_DESCRIPTION = (
-    "Seat bookings spread out and on one hot class on 1, 2 and 4 worker instances (same Redis, "
-    "same PostgreSQL), with what each booking costs Redis, PostgreSQL and the CPUs."
-)
-SCALING_FULL = Sizes(requests=4_000, warmup=400)
-SCALING_QUICK = Sizes(requests=600, warmup=120)
-
-
-@dataclass(frozen=True)
-class ScalingOptions:
-    instances: tuple[int, ...]
-    concurrency: int
-    clients: int
-    in_flight: int
-    classes: int
-    sizes: Sizes
-    notifications: str
-    quick: bool
-    json: bool
-
-
-def parse_scaling_options(argv: Sequence[str] | None = None) -> ScalingOptions:
-    args = _scaling_parser().parse_args(argv)
-    return ScalingOptions(
-        instances=args.instances,
-        concurrency=args.concurrency,
-        clients=args.clients,
-        in_flight=args.in_flight,
-        classes=args.classes,
-        sizes=sizes_from(args, SCALING_FULL, SCALING_QUICK),
-        notifications=args.notifications,
-        quick=args.quick,
-        json=args.json,
-    )
-
-
-def instance_counts(text: str) -> tuple[int, ...]:
-    """An argparse type: worker instance counts such as 1,2,4."""
-    return tuple(positive(item.strip()) for item in text.split(","))
-
-
-def _scaling_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.scaling", description=SCALING_DESCRIPTION
-    )
-    add = parser.add_argument
-    add("--instances", type=instance_counts, default=(1, 2, 4), help="worker instances, e.g. 1,2,4")
-    # The same shape as benchmarks.run; --concurrency is each instance's pool.
-    add_load_options(parser)
-    add(
-        "--notifications",
-        default="log",
-        help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: log (the default), none, ...",
-    )
-    add_mode_options(parser)
-    return parser
-
-
-def scaling_shape(options: ScalingOptions) -> LoadShape:
-    return LoadShape(
-        clients=options.clients,
-        in_flight=options.in_flight,
-        warmup_per_client=options.sizes.warmup // options.clients,
-        requests_per_client=max(1, options.sizes.requests // options.clients),
-    )

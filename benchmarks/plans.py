@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .options import PoolSetting, RunOptions
+from .run_options import PoolSetting, RunOptions
 
 # The latency target: a booking's p99 from enqueue to result within twice the no-op's
 # p99 under the same load.

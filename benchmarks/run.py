@@ -28,9 +28,10 @@ from .client_paths import (
 )
 from .gateway import measure_gateway
 from .load import Measurement, Workload, create_classes, measure
-from .options import RunOptions, parse_run_options, run_shape
 from .plans import P99_TARGET_RATIO, DeploymentPlan, deployment_plans
-from .report import GATEWAY_ROW, Row, progress, render_json, render_run_table, run_figures
+from .report import progress, render_json
+from .run_options import RunOptions, parse_run_options, run_shape
+from .run_report import GATEWAY_ROW, Row, render_run_table, run_figures
 from .scrapes import Samples, scrape_all
 
 

@@ -25,8 +25,8 @@ from harness.workers import Deployment, running_workers
 
 from .costs import per_booking, settle, snapshot
 from .load import Measurement, Workload, create_classes, measure
-from .options import ScalingOptions, parse_scaling_options, scaling_shape
 from .report import progress, render_json
+from .scaling_options import ScalingOptions, parse_scaling_options, scaling_shape
 from .scaling_report import (
     LOCK_HOLD_HISTOGRAM,
     NO_OP_LABEL,
