@@ -36,6 +36,8 @@ class Workload:
     unit: str
     class_ids: tuple[str, ...] = ()
     target_ratio: float | None = None
+    # Of the p99 latency to the ceiling's p99, measured under the same load.
+    p99_target_ratio: float | None = None
 
 
 def create_classes(client: BookingClient, count: int) -> tuple[str, ...]:
@@ -85,6 +87,8 @@ class ClientRun:
     finished: float
     latencies_s: list[float]
     errors: list[str]
+    # CPU time the client process used over the run (time.process_time), its start-up apart.
+    cpu_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class Measurement:
     first_error: str | None
     elapsed_s: float
     latencies_ms: list[float]
+    client_cpu_s: float = 0.0  # summed over the client processes, their measured runs only
 
     @property
     def per_second(self) -> float:
@@ -166,6 +171,7 @@ def run_window(submit: Submit, count: int, in_flight: int, first: int = 0) -> Cl
     """Send `count` requests, never more than `in_flight` unanswered, collecting oldest first."""
     window: deque[tuple[float, PendingResult]] = deque()
     run = ClientRun(time.monotonic(), 0.0, [], [])
+    cpu_started = time.process_time()
     for sequence in range(first, first + count):
         if len(window) >= in_flight:
             _collect(window.popleft(), run)
@@ -173,6 +179,7 @@ def run_window(submit: Submit, count: int, in_flight: int, first: int = 0) -> Cl
     while window:
         _collect(window.popleft(), run)
     run.finished = time.monotonic()
+    run.cpu_s = time.process_time() - cpu_started
     return run
 
 
@@ -251,6 +258,7 @@ def merged(measurements: Sequence[Measurement]) -> Measurement:
         first_error=errors[0] if errors else None,
         elapsed_s=sum(m.elapsed_s for m in measurements),
         latencies_ms=[latency for m in measurements for latency in m.latencies_ms],
+        client_cpu_s=sum(m.client_cpu_s for m in measurements),
     )
 
 
@@ -263,4 +271,5 @@ def _combine(runs: list[ClientRun]) -> Measurement:
         first_error=errors[0] if errors else None,
         elapsed_s=max(run.finished for run in runs) - min(run.started for run in runs),
         latencies_ms=latencies,
+        client_cpu_s=sum(run.cpu_s for run in runs),
     )

@@ -1,4 +1,6 @@
-"""Command-line options of every benchmark command, and the load shape each one drives."""
+"""Command-line options shared by the benchmark commands, and those of gateway, lifecycle,
+series and waitlist, with the load shape each one drives (run's and scaling's have modules of
+their own: run_options.py, scaling_options.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ def sizes_from(args: argparse.Namespace, full: Sizes, quick: Sizes) -> Sizes:
 def add_mode_options(parser: argparse.ArgumentParser) -> None:
     """--quick and --json, the same in every benchmark command."""
     add = parser.add_argument
-    add("--quick", action="store_true", help="a ~20 s smoke run with small counts")
+    add("--quick", action="store_true", help="a short smoke run with small counts")
     add("--json", action="store_true", help="print the figures as JSON instead of a table")
 
 
@@ -63,80 +65,6 @@ def non_negative(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("must be at least 0")
     return value
-
-
-# python -m benchmarks.run -------------------------------------------------------------------------
-
-RUN_DESCRIPTION = "Seat-booking throughput and latency against the no-op ceiling, on real workers."
-# Full sizes aim at 1-3 minutes for the whole run on a 2-core machine; quick at about 20 s.
-RUN_FULL = Sizes(requests=8_000, warmup=800)
-RUN_QUICK = Sizes(requests=800, warmup=160)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    database: str
-    workers: int
-    concurrency: int
-    clients: int
-    in_flight: int
-    classes: int
-    sizes: Sizes
-    quick: bool
-    json: bool
-    notifications: str
-    log_delivery: str
-
-
-def parse_run_options(argv: Sequence[str] | None = None) -> RunOptions:
-    args = _run_parser().parse_args(argv)
-    sizes = sizes_from(args, RUN_FULL, RUN_QUICK)
-    return RunOptions(
-        database=args.database,
-        workers=args.workers,
-        concurrency=args.concurrency,
-        clients=args.clients,
-        in_flight=args.in_flight,
-        classes=args.classes,
-        sizes=sizes,
-        quick=args.quick,
-        json=args.json,
-        notifications=args.notifications,
-        log_delivery=args.log_delivery,
-    )
-
-
-def _run_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=RUN_DESCRIPTION)
-    add = parser.add_argument
-    add("--database", choices=("postgresql", "sqlite"), default="postgresql")
-    add("--workers", type=positive, default=1, help="worker instances (default 1)")
-    add_load_options(parser)
-    # Each seat booking tells the owner and the customer; "none" measures the booking alone.
-    add(
-        "--notifications",
-        default="log",
-        help="the workers' BOOKINGS_NOTIFICATION_CHANNELS: log (the default), none, ...",
-    )
-    # How the log channel's rows are marked delivered (worker/local_delivery.py); "both" runs
-    # the seat bookings on per-command workers, then on batched ones, in the same run.
-    add(
-        "--log-delivery",
-        choices=("batched", "per-command", "both"),
-        default="batched",
-        help="the workers' BOOKINGS_LOG_DELIVERY, or both one after the other",
-    )
-    add_mode_options(parser)
-    return parser
-
-
-def run_shape(options: RunOptions) -> LoadShape:
-    return LoadShape(
-        clients=options.clients,
-        in_flight=options.in_flight,
-        warmup_per_client=options.sizes.warmup // options.clients,
-        requests_per_client=max(1, options.sizes.requests // options.clients),
-    )
 
 
 # python -m benchmarks.gateway ---------------------------------------------------------------------

@@ -29,6 +29,7 @@ DATABASES: dict[str, int] = {
     "deployment-postgresql": 10,
     "deployment-sqlite": 11,
     "benchmark-waitlist": 2,
+    "benchmark-scaling": 7,
     "contention": 12,
     "contention-lock-off": 13,
     "contention-both-off": 14,
@@ -70,6 +71,7 @@ SHARED = {
     "odd-text": "notifications-retries",
     # Benchmark commands run one at a time: two at once would skew each other's figures.
     "benchmark-waitlist": "benchmark-series",
+    "benchmark-scaling": "benchmark-run",
     # The contention tests of seats and of the waitlist, likewise: one test at a time.
     "waitlist-contention": "contention",
     "waitlist-contention-lock-off": "contention-lock-off",

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,9 @@ from api_client.redis_urls import MASTER_NAME_VARIABLE, master_name, redis_clien
 from .processes import REPO_ROOT, service_env, stop_processes
 
 STOP_TIMEOUT_S = 15.0
+# Celery pools whose tasks run in child processes of the worker's main process; the others
+# (threads, solo, ...) run them in the main process itself and fork nothing.
+FORKING_POOLS = frozenset({"prefork"})
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Deployment:
     database_url: str
     processes: list[subprocess.Popen[bytes]]
     log_paths: list[Path]
+    pool: str = "prefork"
 
     def client(self, timeout_s: float = 60.0, *, subscribe_on_submit: bool = True) -> BookingClient:
         return BookingClient(
@@ -42,6 +46,10 @@ class Deployment:
                 pids += [int(pid) for pid in children.read_text().split()]
         return pids
 
+    def all_pids(self) -> list[int]:
+        """Every process of the workers, main processes and pools: whose CPU time they used."""
+        return [process.pid for process in self.processes] + self.worker_pids()
+
 
 def worker_env(redis_url: str, database_url: str, extra: Mapping[str, str]) -> dict[str, str]:
     return service_env(
@@ -49,11 +57,12 @@ def worker_env(redis_url: str, database_url: str, extra: Mapping[str, str]) -> d
     )
 
 
-def worker_command(hostname: str, concurrency: int) -> list[str]:
-    """`celery worker` with `concurrency` prefork processes, quiet, without cluster chatter."""
+def worker_command(hostname: str, concurrency: int, pool: str = "prefork") -> list[str]:
+    """`celery worker` with a pool of `concurrency` (prefork processes by default, or threads),
+    quiet, without cluster chatter."""
     return [
         sys.executable, "-m", "celery", "-A", "worker", "worker",
-        "--concurrency", str(concurrency), "--pool", "prefork",
+        "--concurrency", str(concurrency), "--pool", pool,
         "--hostname", f"{hostname}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--loglevel", "WARNING",
@@ -79,21 +88,28 @@ def running_workers(
     settings: Mapping[str, str] | None = None,
     flush_redis: bool = True,
     beat: bool = False,
+    pool: str = "prefork",
+    instance_settings: Sequence[Mapping[str, str]] = (),
 ) -> Iterator[Deployment]:
-    """`workers` worker instances of `concurrency` processes each, ready to take tasks.
+    """`workers` worker instances of a `pool` of `concurrency` each, ready to take tasks.
 
     With `beat`, `celery beat` runs the periodic schedule in a process of its own (as in
     production), so that the worker's children are its pool processes only.
+    `instance_settings[i]`, when given, is added to worker i's settings: what two instances on
+    one machine cannot share, such as the port each serves its metrics on.
     """
     if flush_redis:
         named = (settings or {}).get(MASTER_NAME_VARIABLE)
         redis_client(redis_url, master_name(named)).flushdb()
-    env = worker_env(redis_url, database_url, settings or {})
     processes, logs = [], []
-    commands = [worker_command(f"w{index}-{os.getpid()}", concurrency) for index in range(workers)]
+    commands = [
+        worker_command(f"w{index}-{os.getpid()}", concurrency, pool) for index in range(workers)
+    ]
     if beat:
         commands.append(beat_command(logdir / f"beat-{os.getpid()}-{time.monotonic_ns()}"))
     for index, command in enumerate(commands):
+        own = instance_settings[index] if index < len(instance_settings) else {}
+        env = worker_env(redis_url, database_url, {**(settings or {}), **own})
         log_path = logdir / f"worker-{os.getpid()}-{index}-{time.monotonic_ns()}.log"
         with log_path.open("wb") as log_file:
             processes.append(
@@ -102,9 +118,10 @@ def running_workers(
                 )
             )
         logs.append(log_path)
-    deployment = Deployment(redis_url, database_url, processes, logs)
+    deployment = Deployment(redis_url, database_url, processes, logs, pool)
     try:
-        _wait_until_answering(deployment, concurrency * workers)
+        forked = concurrency * workers if pool in FORKING_POOLS else 0
+        _wait_until_answering(deployment, forked)
         yield deployment
     finally:
         stop_processes(deployment.processes, STOP_TIMEOUT_S)
