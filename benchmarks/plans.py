@@ -24,6 +24,7 @@ class DeploymentPlan:
     pool: PoolSetting
     notifications: str  # BOOKINGS_NOTIFICATION_CHANNELS; "none" for the empty setting
     log_delivery: str
+    batching: bool  # False: BOOKINGS_BOOKING_BATCH_MAX=1, a task per booking
     first: bool  # the run's first deployment: the client and gateway rows are measured on it
     suffix: str  # what tells its rows from the other deployments': " [log, prefork:4]"
 
@@ -39,19 +40,34 @@ class DeploymentPlan:
 
 
 def deployment_plans(options: RunOptions) -> list[DeploymentPlan]:
-    variants = notification_variants(options)
+    variants = [
+        (notifications, log_delivery, batching)
+        for batching in batching_variants(options)
+        for notifications, log_delivery in notification_variants(options)
+        # The lever's row: the booking path alone, without batching.
+        if batching or options.batching == "off" or notifications == "none"
+    ]
     pools = options.pool_settings
     plans: list[DeploymentPlan] = []
     for pool in pools:
-        for notifications, log_delivery in variants:
+        for notifications, log_delivery, batching in variants:
             parts = []
             if len(variants) > 1:
                 parts.append(variant_label(notifications, log_delivery, options))
+            if options.batching != "on" and (options.batching == "both" or not batching):
+                parts.append("batching " + ("on" if batching else "off"))
             if options.pools:
                 parts.append(pool.label)
             suffix = f" [{', '.join(parts)}]" if parts else ""
-            plans.append(DeploymentPlan(pool, notifications, log_delivery, not plans, suffix))
+            plans.append(
+                DeploymentPlan(pool, notifications, log_delivery, batching, not plans, suffix)
+            )
     return plans
+
+
+def batching_variants(options: RunOptions) -> tuple[bool, ...]:
+    """Without batching first (the old path), then with it, as asked."""
+    return {"on": (True,), "off": (False,), "both": (False, True)}[options.batching]
 
 
 def notification_variants(options: RunOptions) -> list[tuple[str, str]]:

@@ -56,6 +56,7 @@ def run_deployment(
     settings = {
         "BOOKINGS_NOTIFICATION_CHANNELS": plan.channels,
         "BOOKINGS_LOG_DELIVERY": plan.log_delivery,
+        **({} if plan.batching else {"BOOKINGS_BOOKING_BATCH_MAX": "1"}),
     }
     with tempfile.TemporaryDirectory(prefix="gb-bench-") as workdir:
         ports = [free_port() for _ in range(options.workers)] if options.metrics else []
@@ -195,6 +196,7 @@ def settings_of(options: RunOptions) -> dict[str, Any]:
         "classes": options.classes,
         "notifications": options.notifications,
         "log_delivery": options.log_delivery,
+        "batching": options.batching,
         "metrics": "on" if options.metrics else "off",
         "mode": "quick" if options.quick else "full",
     }

@@ -56,6 +56,7 @@ class RunOptions:
     json: bool
     notifications: str
     log_delivery: str
+    batching: str = "both"
     pools: tuple[PoolSetting, ...] = ()
     metrics: bool = True
     client_rows: bool = True
@@ -82,6 +83,7 @@ def parse_run_options(argv: Sequence[str] | None = None) -> RunOptions:
         json=args.json,
         notifications=args.notifications,
         log_delivery=args.log_delivery,
+        batching=args.batching,
         pools=args.pools or (),
         metrics=args.metrics,
         client_rows=args.client_rows,
@@ -110,6 +112,15 @@ def _run_parser() -> argparse.ArgumentParser:
         choices=("batched", "per-command", "both"),
         default="batched",
         help="the workers' BOOKINGS_LOG_DELIVERY, or both one after the other",
+    )
+    # Seat bookings that queue while the pool is busy applied together (worker/batching.py);
+    # "both" (the default) adds a deployment without it, before the others, for the lever's row.
+    add(
+        "--batching",
+        choices=("on", "off", "both"),
+        default="both",
+        help="BOOKINGS_BOOKING_BATCH_MAX at its default (on) or 1 (off); both (the default) "
+        "adds workers without batching and without notifications, for comparison",
     )
     # Each pool setting on workers of its own, with its own ceiling; overrides --concurrency.
     add(
