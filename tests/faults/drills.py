@@ -50,6 +50,8 @@ HELD_SETTLE_S = 3.0
 # was delivered.
 UNACKED_KEY = "unacked"
 UNACKED_INDEX_KEY = "unacked_index"
+# Where Celery's Redis backend stores a task's result.
+RESULT_KEY_PREFIX = "celery-task-meta-"
 # A command unacked this long is the victim's: the others answer in milliseconds.
 HELD_FOR_S = 0.3
 # Materialized first, so that PostgreSQL cannot terminate this connection before filtering it.
@@ -184,12 +186,18 @@ def _wait_mid_command(
 
 
 def _commands_held_since(broker: redis.Redis, since: float, earlier: set[Any]) -> bool:
-    """Whether a command delivered before `since`, and not in `earlier`, is still unacked."""
+    """Whether a command delivered before `since`, and not in `earlier`, is still unacked and
+    not yet answered. (Answered but not yet acked is a command whose process is between
+    storing its result and acking: a process paused in another transaction, a scheduled
+    task's, would make it look held, and a kill then would hold no command.)"""
     delivered: list[Any] = list(broker.zrangebyscore(UNACKED_INDEX_KEY, "-inf", since))
     tags = [tag for tag in delivered if tag not in earlier]
     bodies = broker.hmget(UNACKED_KEY, tags) if tags else []
+    messages = [json.loads(body)[0] for body in bodies if body is not None]
     return any(
-        body is not None and "idempotency_key" in _kwargs(json.loads(body)[0]) for body in bodies
+        "idempotency_key" in _kwargs(message)
+        and not broker.exists(RESULT_KEY_PREFIX + message["headers"]["id"])
+        for message in messages
     )
 
 

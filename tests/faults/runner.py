@@ -126,6 +126,8 @@ class DrillReport:
     answer_limit_s: float | None = None
     # For each command a killed worker held: seconds from the kill to its answer.
     held_waits_s: list[float] = field(default_factory=list)
+    # Resends of commands that a killed worker took off the queue but never recorded as unacked.
+    resent_in_fetch_gap: list[str] = field(default_factory=list)
 
     @property
     def longest_answer_s(self) -> float:
@@ -296,6 +298,7 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
     faults = run.faults
     redelivered = text.count(REDELIVERED_LINE)
     held = held_waits(journal, run.kills)
+    fetch_gap = in_fetch_gap(journal, run.kills)
     answered = sorted(
         (told.sent_at + told.latency_ms / 1000, told.latency_ms)
         for told in read_journal(workdir, callers_only=True)
@@ -319,7 +322,8 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
             f"answered {waits} s after the kill (limit {answer_limit_s} s from their send)"
             for kill, waits in zip(run.kills, held, strict=True)
         ]
-        + restarts,
+        + restarts
+        + [f"resent, lost in the fetch gap: {gap}" for gap in fetch_gap],
         latencies_ms=[latency_ms for _, latency_ms in answered],
         answered_at=[at for at, _ in answered],
         load_s=load_s,
@@ -327,6 +331,7 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         worker_exits=worker_exits,
         answer_limit_s=answer_limit_s,
         held_waits_s=[wait for waits in held for wait in waits],
+        resent_in_fetch_gap=fetch_gap,
         sending_until=time.time() - (time.monotonic() - run.sending_until),
     )
 
@@ -378,6 +383,31 @@ def inject(drill: Drill, run: FaultRun, broke: list[str]) -> None:
         drill.inject(run)
     except Exception as error:
         broke.append(f"the fault loop broke: {error!r}"[:500])
+
+
+# A command sent this shortly before a whole worker was killed may have been taken off the
+# queue by it and not yet recorded as unacked (see in_fetch_gap).
+FETCH_GAP_S = 1.0
+
+
+def in_fetch_gap(journal: list[Told], kills: list[Kill]) -> list[str]:
+    """Commands resent because a whole worker was SIGKILLed between taking their message off
+    the queue and recording it as unacked: kombu's Redis transport BRPOPs a message, then
+    writes it to the unacked hash in a second call, so a worker killed in between (its main
+    process slow to read the reply on a loaded machine) takes the message with it, and no
+    visibility timeout brings it back. Its caller's resend under the same key answers it, once.
+    Such a command was sent just before a kill and was not among the messages the victim was
+    found holding."""
+    gap = []
+    for told in journal:
+        if told.attempts < 2:
+            continue
+        for kill in kills:
+            if kill.at - FETCH_GAP_S <= told.sent_at <= kill.at and told.key not in kill.keys:
+                before_s = kill.at - told.sent_at
+                gap.append(f"{told.op} {told.key} sent {before_s:.3f} s before a kill")
+                break
+    return gap
 
 
 def held_waits(journal: list[Told], kills: list[Kill]) -> list[list[float]]:

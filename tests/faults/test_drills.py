@@ -51,7 +51,8 @@ def test_a_whole_worker_killed_mid_task_has_its_messages_restored_within_the_tim
     # The kill found the victim holding commands, and each was answered by the restore (its
     # caller waits out the limit before resending) within visibility timeout + sweep + slack.
     assert report.held_waits_s, report.notes
-    assert report.findings.resent == 0, report.notes
+    # The only resends: commands the victim took off the queue in kombu's fetch gap (runner.py)
+    assert report.findings.resent == len(report.resent_in_fetch_gap), report.notes
     assert report.answer_limit_s is not None
     assert report.longest_answer_s <= report.answer_limit_s, report.notes
     assert report.worker_exits == 0, report.notes
