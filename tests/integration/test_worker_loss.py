@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import threading
 import time
 from pathlib import Path
+from uuid import UUID
 
 import pytest
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from harness.bodies import class_body, seat_body
 from harness.databases import fresh_database
 from harness.redis_databases import redis_url
+from harness.waiting import eventually
 from harness.workers import running_workers
 from tests.support.invariants import seat_accounts
+from worker.storage.tables import bookings
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +29,52 @@ KILLS = 4
 # to another process waits for it: a TTL well over these commands (a 1.5 s pause at most),
 # short of production's 10 s that each test would otherwise wait out.
 SHORT_LOCK_TTL = {"BOOKINGS_LOCK_TTL_S": "4"}
+# PostgreSQL: a transaction left open, as the worker's is while it pauses before its commit.
+OPEN_TRANSACTIONS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND state = 'idle in transaction'"
+)
+
+
+def transaction_open(database_url: str) -> bool:
+    """Whether a worker holds a transaction open: PostgreSQL lists it idle in a transaction;
+    SQLite's write lock (every worker transaction takes it first, BEGIN IMMEDIATE) is taken."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        probe = sqlite3.connect(str(url.database), timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:  # database is locked
+            return True
+        finally:
+            probe.close()
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(OPEN_TRANSACTIONS).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def seat_booking_committed(database_url: str, class_id: str) -> bool:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            query = select(func.count()).where(bookings.c.owner_booking_id == UUID(class_id))
+            return bool(conn.execute(query).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def wait_until_paused(database_url: str, class_id: str, pause: str) -> None:
+    """Until the worker's one command is inside its pause: before the commit, its transaction
+    is open; after it, its seat booking is committed (the pause lasts 1.5 s either way)."""
+    if pause == "BOOKINGS_DRILL_PAUSE_AFTER_COMMIT_S":
+        eventually(lambda: seat_booking_committed(database_url, class_id), every_s=0.05)
+    else:
+        eventually(lambda: transaction_open(database_url), every_s=0.05)
 
 
 def test_killing_pool_processes_mid_load_loses_nothing_and_applies_nothing_twice(
@@ -101,7 +152,7 @@ def test_a_worker_killed_just_before_or_after_commit_applies_the_booking_exactly
     ):
         class_id = client.create_booking(class_body(max_seats=5))["data"]["id"]
         handle = client.submit_booking(seat_body(class_id, seats=2))
-        time.sleep(0.7)  # the booking is now paused at its commit
+        wait_until_paused(database_url, class_id, pause)
 
         # When that process is SIGKILLed there
         [pid] = deployment.worker_pids()
@@ -136,7 +187,7 @@ def test_a_whole_worker_killed_mid_task_hands_its_message_to_another_after_the_v
             client = first_machine.client(timeout_s=60)
             class_id = client.create_booking(class_body(max_seats=5))["data"]["id"]
             handle = client.submit_booking(seat_body(class_id, seats=3))
-            time.sleep(0.7)
+            wait_until_paused(database_url, class_id, "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S")
             # When the whole machine dies: main process and pool process alike
             for pid in [*first_machine.worker_pids(), *(p.pid for p in first_machine.processes)]:
                 os.kill(pid, signal.SIGKILL)
