@@ -127,7 +127,7 @@ def _run_notes(report: dict[str, Any]) -> list[str]:
     if any(row["batches"] for row in rows):
         notes.append(
             "batch: commands per booking task, from the workers' metrics scraped before and "
-            "after each row, warm-up included (1 until per-class batching is on)"
+            "after each row, warm-up included (1 without batching)"
         )
     if any(row["workload"].startswith("client ") for row in rows):
         notes.append(

@@ -1,6 +1,6 @@
 """Seat bookings that queue while the pool is busy are applied together, through a real worker.
 
-A single pool process that lingers 2 s at every commit (a drill switch) makes the batch
+A single pool process that lingers at every commit (a drill switch) makes the batch
 deterministic: the bookings sent while it lingers all wait for it, and are handed to it as
 one batch when it is free again (worker/batching.py).
 """
@@ -25,11 +25,13 @@ from tests.support.invariants import seat_accounts
 
 pytestmark = pytest.mark.integration
 
-LINGERING_AT_COMMIT = {
-    "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": "2",
-    # A killed process's lock waits out its TTL before the batch can run again.
-    "BOOKINGS_LOCK_TTL_S": "4",
-}
+
+def lingering_at_commit(seconds: str) -> dict[str, str]:
+    return {
+        "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": seconds,
+        # A killed process's lock waits out its TTL before the batch can run again.
+        "BOOKINGS_LOCK_TTL_S": "2",
+    }
 
 
 def answer_of(handle: PendingResult) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def test_bookings_sent_while_the_pool_is_busy_are_applied_together_each_with_its
             database_url,
             workdir,
             concurrency=1,
-            settings=LINGERING_AT_COMMIT,
+            settings=lingering_at_commit("1"),
         ) as deployment,
         deployment.client(timeout_s=60) as client,
     ):
@@ -89,7 +91,7 @@ def test_a_pool_process_killed_inside_a_batch_applies_each_of_its_bookings_exact
             database_url,
             workdir,
             concurrency=1,
-            settings=LINGERING_AT_COMMIT,
+            settings=lingering_at_commit("2"),
         ) as deployment,
         deployment.client(timeout_s=90) as client,
     ):
