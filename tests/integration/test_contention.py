@@ -22,7 +22,16 @@ pytestmark = pytest.mark.integration
 REQUESTS = 240
 MAX_SEATS = 20
 LOCK_OFF = {"BOOKINGS_DRILL_LOCK_OFF": "true"}
-BOTH_OFF = {**LOCK_OFF, "BOOKINGS_DRILL_SEAT_GUARD_OFF": "true"}
+# With both guards off, the control must see transactions overlap, not hope for it: every
+# command is its own transaction (batching would run a class's bookings one after another in
+# one transaction on each worker) and each stays open a moment before it commits, so four
+# processes reading the class at once read the same stale count.
+BOTH_OFF = {
+    **LOCK_OFF,
+    "BOOKINGS_DRILL_SEAT_GUARD_OFF": "true",
+    "BOOKINGS_BOOKING_BATCH_MAX": "1",
+    "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": "0.05",
+}
 
 
 def storm_one_class(client: BookingClient, requests: int = REQUESTS) -> tuple[str, list[int], int]:
