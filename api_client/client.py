@@ -107,6 +107,7 @@ class BookingClient:
         timeout_s: float = 30.0,
         subscribe_on_submit: bool = True,
         redis_master_name: str | None = None,
+        queue: str = tasks.QUEUE,
     ) -> None:
         """A client of the workers behind `redis_url` (BOOKINGS_REDIS_URL by default).
 
@@ -116,9 +117,13 @@ class BookingClient:
 
         `subscribe_on_submit=False` is for callers that wait for results on their own (reading
         `PendingResult.result_key`, as the gateway does): submitting then sends the task only.
+
+        Commands go to the queue every worker takes from unless `queue` names another, for
+        workers started to take only that one (`celery worker -Q <queue>`).
         """
         url = celery_url(redis_url or os.environ.get("BOOKINGS_REDIS_URL") or DEFAULT_REDIS_URL)
         self.timeout_s = timeout_s
+        self._queue = queue
         backend = url if subscribe_on_submit else key_read_backend_url(url)
         self._app = Celery(
             "group-bookings-client", broker=url, backend=backend, set_as_current=False
@@ -509,7 +514,7 @@ class BookingClient:
     ) -> PendingResult:
         # The task id is always fresh: reusing the idempotency key as the task id would let the
         # result backend answer a replay with a different body as if it were the first.
-        async_result = self._app.send_task(task_name, kwargs=kwargs, queue=tasks.QUEUE)
+        async_result = self._app.send_task(task_name, kwargs=kwargs, queue=self._queue)
         return PendingResult(async_result, idempotency_key, self.timeout_s)
 
 

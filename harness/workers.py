@@ -57,15 +57,18 @@ def worker_env(redis_url: str, database_url: str, extra: Mapping[str, str]) -> d
     )
 
 
-def worker_command(hostname: str, concurrency: int, pool: str = "prefork") -> list[str]:
+def worker_command(
+    hostname: str, concurrency: int, pool: str = "prefork", queue: str | None = None
+) -> list[str]:
     """`celery worker` with a pool of `concurrency` (prefork processes by default, or threads),
-    quiet, without cluster chatter."""
+    quiet, without cluster chatter; taking from `queue` alone if one is named."""
     return [
         sys.executable, "-m", "celery", "-A", "worker", "worker",
         "--concurrency", str(concurrency), "--pool", pool,
         "--hostname", f"{hostname}@%h",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
         "--loglevel", "WARNING",
+        *(["--queues", queue] if queue else []),
     ]  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, RowMapping, update
 
 from .config import Settings
 from .domain.waitlist import SeatCounts
-from .keys import STALE_LOCK_DRILL_KEY
+from .keys import STALE_LOCK_CLASS_KEY, STALE_LOCK_DRILL_KEY
 from .locks import ClassLocks
 from .storage import queries
 from .storage.seat_guard import SeatGuard
@@ -55,8 +55,9 @@ class NoLocks:
 
 
 class PausingLocks(ClassLocks):
-    """The first allocation after the drill arms it pauses holding its class lock, so that the
-    drill can SIGSTOP it until the lock expires; deleting STALE_LOCK_DRILL_KEY re-arms it."""
+    """The first allocation on the class named by STALE_LOCK_CLASS_KEY after the drill arms it
+    pauses holding that class's lock, so that the drill can SIGSTOP it until the lock expires;
+    deleting STALE_LOCK_DRILL_KEY re-arms it."""
 
     def __init__(self, redis: Redis, *, pause_s: float, **lock_settings: float) -> None:
         super().__init__(redis, **lock_settings)
@@ -65,12 +66,20 @@ class PausingLocks(ClassLocks):
     @contextmanager
     def holding(self, class_id: UUID) -> Iterator[None]:
         with super().holding(class_id):
-            if self._redis.set(STALE_LOCK_DRILL_KEY, f"{os.getpid()} {class_id}", nx=True):
+            if self._is_drill_class(class_id) and self._redis.set(
+                STALE_LOCK_DRILL_KEY, f"{os.getpid()} {class_id}", nx=True
+            ):
                 log.warning(
                     "drill: pausing %.1f s holding the lock of class %s", self._pause_s, class_id
                 )
                 time.sleep(self._pause_s)
             yield
+
+    def _is_drill_class(self, class_id: UUID) -> bool:
+        named = self._redis.get(STALE_LOCK_CLASS_KEY)
+        return named is not None and str(class_id) == (
+            named.decode() if isinstance(named, bytes) else str(named)
+        )
 
 
 class UnguardedSeats(SeatGuard):

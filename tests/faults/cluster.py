@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from api_client import BookingClient, BookingError
+from api_client.contract.tasks import QUEUE
 from harness.databases import fresh_database
 from harness.processes import REPO_ROOT, stop_processes
 from harness.redis_servers import RedisServer, own_redis
@@ -37,6 +38,7 @@ class WorkerSpec:
     name: str
     concurrency: int = 2
     settings: Mapping[str, str] | None = None
+    queue: str | None = None  # the one queue it takes from, if not the one every worker does
 
 
 @dataclass
@@ -84,8 +86,8 @@ class Cluster:
             return self.sentinels.url(0)
         return self.redis.url(0)
 
-    def client(self, timeout_s: float = 30.0) -> BookingClient:
-        return BookingClient(self.redis_url, timeout_s=timeout_s)
+    def client(self, timeout_s: float = 30.0, queue: str = QUEUE) -> BookingClient:
+        return BookingClient(self.redis_url, timeout_s=timeout_s, queue=queue)
 
     def start_worker(
         self, name: str, concurrency: int = 2, settings: Mapping[str, str] | None = None
@@ -96,7 +98,9 @@ class Cluster:
     def start_workers(self, specs: list[WorkerSpec]) -> list[Instance]:
         """Start every worker at once, then wait for each pool: their start-ups overlap."""
         instances = [
-            self._start(spec.name, worker_command(f"{spec.name}-{os.getpid()}", spec.concurrency),
+            self._start(spec.name,
+                        worker_command(f"{spec.name}-{os.getpid()}", spec.concurrency,
+                                       queue=spec.queue),
                         spec.settings)
             for spec in specs
         ]  # fmt: skip

@@ -7,12 +7,14 @@ load until the load ends, counting the faults it injected.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import random
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,16 +23,26 @@ from typing import Any
 import redis
 from sqlalchemy import Engine, create_engine, text
 
-from api_client.errors import NotFoundError
-from harness.bodies import seat_body
-from worker.keys import STALE_LOCK_DRILL_KEY
+from api_client import BookingClient, PendingResult
+from api_client.errors import BookingError, BusyError, NotFoundError, ResultTimeoutError
+from harness.bodies import class_body, seat_body
+from worker.keys import STALE_LOCK_CLASS_KEY, STALE_LOCK_DRILL_KEY
 
 from .cluster import Cluster
-from .load import Told, append_journal, send_until_told
+from .load import Told, append_journal, send_until_told, tell
 from .receiver import DrillReceiver
 
 STALE_LOCK_TTL_S = 1.0
 STALE_PAUSE_S = 4.0
+# The stale-lock drill's own class, and the queue that only its stale worker takes from.
+STALE_CLASS_SEATS = 40
+STALE_QUEUE = "bookings-stale-drill"
+# How long the stale worker may take to pause holding its booking before it is sent again,
+# and how many times.
+HOLDER_WAIT_S = 10.0
+HOLD_ATTEMPTS = 5
+# How long the stale command's own answer is waited for once its worker goes on.
+STALE_ANSWER_WAIT_S = 30.0
 SLOW_COMMIT_S = 0.3
 REDELIVERY_COMMIT_S = 1.5
 # The worker-kill drill's victim: two processes, each command paused inside its transaction so
@@ -77,8 +89,6 @@ class FaultRun:
     drill_journal: Path
     faults: int = 0
     notes: list[str] = field(default_factory=list)
-    # (class id, stopped at, continued at) for each stale lock holder, as POSIX times.
-    stale_holds: list[tuple[str, float, float]] = field(default_factory=list)
     kills: list[Kill] = field(default_factory=list)
     # Rounds of every fault that all_faults has finished.
     rounds: int = 0
@@ -219,27 +229,114 @@ def _kwargs(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def stop_lock_holder(run: FaultRun) -> None:
-    """SIGSTOP a worker holding a class lock past its TTL, fill the class, then SIGCONT it."""
+    """SIGSTOP a worker holding a class lock past its TTL, fill the class, then SIGCONT it.
+
+    The stopped worker (w-stale) takes only the drill's own queue, so the bookings that fill
+    the class go to the others: a worker that also took from the callers' queue would take
+    some of them and hold them, unanswered, while it is stopped. The class is the drill's own,
+    which no caller touches: once it is full nothing frees a seat before the stale command
+    reads it (a caller's cancellation would, and the stale command would then rightly be
+    answered 201)."""
     holder_redis = redis.Redis.from_url(run.cluster.redis_url)
-    while not run.load_done.is_set():
-        held = _wait_for_key(holder_redis, run)
-        if held is None:
-            return
-        pid_text, class_id = held.split()
-        pid = int(pid_text)
-        os.kill(pid, signal.SIGSTOP)
-        stopped_at = time.time()
+    with (
+        run.cluster.client(timeout_s=10) as client,
+        run.cluster.client(timeout_s=10, queue=STALE_QUEUE) as stale_client,
+    ):
+        while not run.load_done.is_set():
+            class_id = _class_of_the_drill(run, client)
+            if class_id is None:
+                return
+            held = _booking_held_by_the_stale_worker(run, stale_client, holder_redis, class_id)
+            if held is None:
+                return
+            pid, stale = held
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                time.sleep(STALE_LOCK_TTL_S + 0.5)  # the lock expires; the worker cannot notice
+                filled = _fill(run, class_id)
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            told = stale.told_in(STALE_ANSWER_WAIT_S)
+            append_journal(run.drill_journal, told)
+            run.faults += 1
+            name = class_id[:8]
+            run.notes.append(f"stale holder of {name} stopped; {filled} seats taken meanwhile")
+            run.notes.append(f"stale command on {name} answered [{told.status}]")
+            _wait_for_log(run, "w-stale", EXPIRED_LOCK_LINE, run.faults, timeout_s=20)
+            run.pause(1.0)
+
+
+@dataclass
+class Sent:
+    """A seat booking sent and not yet waited for."""
+
+    told: Told
+    pending: PendingResult | None
+    resend: Callable[[str], PendingResult]
+
+    def told_in(self, wait_s: float) -> Told:
+        """What its caller is told: its own answer if it comes within `wait_s`, else what a
+        resend under its key is told."""
+        if self.pending is not None:
+            try:
+                tell(self.told, self.pending.result(wait_s))
+            except (ResultTimeoutError, BusyError):
+                pass
+            except BookingError as refusal:
+                self.told.status, self.told.error = refusal.status, str(refusal)
+            except Exception:  # Redis restarting under the all-faults drill
+                pass
+        if self.told.status is None:
+            resent = send_until_told(self.told.op, self.told.target, self.resend, key=self.told.key)
+            resent.sent_at, resent.attempts = self.told.sent_at, resent.attempts + 1
+            self.told = resent
+        self.told.latency_ms = (time.time() - self.told.sent_at) * 1000
+        return self.told
+
+
+def _class_of_the_drill(run: FaultRun, client: BookingClient) -> str | None:
+    """A class for the drill alone, made and journaled like a caller's; None if refused."""
+    body = class_body(max_seats=STALE_CLASS_SEATS)
+    told = send_until_told("create_class", None, lambda key: client.submit_booking(body, key))
+    append_journal(run.drill_journal, told)
+    return told.result_id if told.status == 201 else None
+
+
+def _booking_held_by_the_stale_worker(
+    run: FaultRun, stale_client: BookingClient, holder_redis: redis.Redis, class_id: str
+) -> tuple[int, Sent] | None:
+    """A seat booking in the drill's class, sent to the stale worker's queue, once it pauses
+    holding the class's lock: its process id and that booking. Sent again, under a new key, if
+    it was answered without a pause or lost (a Redis restart forgets the message, the class
+    named and the pause armed); those are journaled as told."""
+    body = seat_body(class_id, seats=1)
+
+    def submit(key: str) -> PendingResult:
+        return stale_client.submit_booking(body, key)
+
+    for _ in range(HOLD_ATTEMPTS):
+        with contextlib.suppress(redis.RedisError):
+            holder_redis.set(STALE_LOCK_CLASS_KEY, class_id)
+            holder_redis.delete(STALE_LOCK_DRILL_KEY)  # arms the pause
+        told = Told(str(uuid.uuid4()), "book_seats", class_id, attempts=1, sent_at=time.time())
         try:
-            time.sleep(STALE_LOCK_TTL_S + 0.5)  # the lock expires; the worker cannot notice
-            filled = _fill(run, class_id)
-        finally:
-            os.kill(pid, signal.SIGCONT)
-        run.faults += 1
-        run.stale_holds.append((class_id, stopped_at, time.time()))
-        run.notes.append(f"stale holder of {class_id[:8]} stopped; {filled} seats taken meanwhile")
-        _wait_for_log(run, "w-stale", EXPIRED_LOCK_LINE, run.faults, timeout_s=20)
-        holder_redis.delete(STALE_LOCK_DRILL_KEY)  # arms the next pause
-        run.pause(1.0)
+            sent = Sent(told, submit(told.key), submit)
+        except Exception:  # Redis restarting: sent again under its key below
+            sent = Sent(told, None, submit)
+        deadline = time.monotonic() + HOLDER_WAIT_S
+        while sent.pending is not None and time.monotonic() < deadline:
+            held = _read_key(holder_redis, STALE_LOCK_DRILL_KEY)
+            if held is not None:
+                pid_text, _class_id = held.split()
+                return int(pid_text), sent
+            if sent.pending.ready():
+                break
+            time.sleep(0.05)
+        append_journal(run.drill_journal, sent.told_in(HOLDER_WAIT_S))
+        if run.load_done.is_set():
+            return None
+    run.notes.append(f"the stale worker never paused holding {class_id[:8]}")
+    return None
 
 
 def restart_redis(run: FaultRun) -> None:
@@ -333,7 +430,6 @@ def _one(fault: Callable[[FaultRun], None]) -> Callable[[FaultRun], None]:
             stop_after_one,
             run.drill_journal,
             notes=run.notes,
-            stale_holds=run.stale_holds,
         )
         thread = threading.Thread(target=fault, args=(inner,), daemon=True)
         thread.start()
@@ -346,16 +442,12 @@ def _one(fault: Callable[[FaultRun], None]) -> Callable[[FaultRun], None]:
     return once
 
 
-def _wait_for_key(client: redis.Redis, run: FaultRun) -> str | None:
-    while not run.load_done.is_set():
-        try:
-            value = client.get(STALE_LOCK_DRILL_KEY)
-        except redis.RedisError:
-            value = None
-        if value is not None:
-            return value.decode() if isinstance(value, bytes) else str(value)
-        time.sleep(0.05)
-    return None
+def _read_key(client: redis.Redis, key: str) -> str | None:
+    try:
+        value = client.get(key)
+    except redis.RedisError:
+        return None
+    return value.decode() if isinstance(value, bytes) else None if value is None else str(value)
 
 
 def _fill(run: FaultRun, class_id: str) -> int:

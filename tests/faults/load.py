@@ -322,7 +322,7 @@ def send_until_told(
     while time.monotonic() - started < GIVE_UP_S:
         told.attempts += 1
         try:
-            _tell(told, submit(told.key).result(attempt_timeout_s))
+            tell(told, submit(told.key).result(attempt_timeout_s))
             break
         except (ResultTimeoutError, BusyError) as unanswered:
             told.resent_after.append(type(unanswered).__name__)
@@ -336,7 +336,7 @@ def send_until_told(
     return told
 
 
-def _tell(told: Told, result: dict[str, Any]) -> None:
+def tell(told: Told, result: dict[str, Any]) -> None:
     data = result["data"]
     told.status = 201 if told.op in CREATING_OPS else 200
     if told.op == "create_series":

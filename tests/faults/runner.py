@@ -32,6 +32,7 @@ from .drills import (
     REDELIVERED_LINE,
     STALE_LOCK_TTL_S,
     STALE_PAUSE_S,
+    STALE_QUEUE,
     VICTIM,
     VICTIM_CONCURRENCY,
     VICTIM_SETTINGS,
@@ -316,7 +317,6 @@ def run_drill(drill: Drill, size: Size, seed: int = 0, workdir: Path | None = No
         expired_locks=text.count(EXPIRED_LOCK_LINE),
         notes=stalls
         + run.notes
-        + stale_outcomes(journal, run.stale_holds)
         + [
             f"{VICTIM} killed holding {kill.messages} messages; its {len(waits)} commands "
             f"answered {waits} s after the kill (limit {answer_limit_s} s from their send)"
@@ -427,24 +427,6 @@ def held_waits(journal: list[Told], kills: list[Kill]) -> list[list[float]]:
     ]
 
 
-def stale_outcomes(journal: list[Told], holds: list[tuple[str, float, float]]) -> list[str]:
-    """What each stopped holder's command was told: the command on its class sent before the
-    holder was stopped and answered after it went on."""
-    notes = []
-    for class_id, stopped_at, continued_at in holds:
-        # A booking refused its seats may be answered 201 waitlisted: the class was full and
-        # its line had room.
-        statuses = [
-            f"{told.status} waitlisted" if told.state == "waitlisted" else str(told.status)
-            for told in journal
-            if told.target == class_id
-            and told.sent_at < stopped_at
-            and told.sent_at + told.latency_ms / 1000 > continued_at
-        ]
-        notes.append(f"stale command on {class_id[:8]} answered [{', '.join(statuses)}]")
-    return notes
-
-
 def start_processes(cluster: Cluster, drill: Drill, size: Size) -> None:
     workers = [WorkerSpec(f"w{index + 1}", size.concurrency) for index in range(size.workers)]
     if drill.slow_worker_commit_s:
@@ -457,7 +439,7 @@ def start_processes(cluster: Cluster, drill: Drill, size: Size) -> None:
             "BOOKINGS_DRILL_PAUSE_HOLDING_LOCK_S": str(STALE_PAUSE_S),
             "BOOKINGS_LOCK_TTL_S": str(STALE_LOCK_TTL_S),
         }
-        workers.append(WorkerSpec("w-stale", 1, stale))
+        workers.append(WorkerSpec("w-stale", 1, stale, queue=STALE_QUEUE))
     cluster.start_workers(workers)
     for index in range(drill.beats):
         cluster.start_beat(f"beat-{index + 1}")

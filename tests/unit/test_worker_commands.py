@@ -27,3 +27,8 @@ def test_only_prefork_is_waited_for_as_child_processes() -> None:
     # A threads pool forks nothing: waiting for its children would never end.
     assert "prefork" in FORKING_POOLS
     assert "threads" not in FORKING_POOLS
+
+
+def test_a_worker_takes_from_every_workers_queue_unless_one_is_named() -> None:
+    assert "--queues" not in worker_command("w0", 1)
+    assert option(worker_command("w0", 1, queue="drill"), "--queues") == "drill"
