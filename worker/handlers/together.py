@@ -121,21 +121,23 @@ def _apply_bookings(
     except ClassBusyError:
         pass  # one of the classes stayed locked: the others go ahead, class by class
     except Exception as error:
-        if not connection_lost(error):
-            raise
-        return {booking.call.id: Postponed(error) for booking in bookings}
+        return _postponed(bookings, error)
     answers: dict[str, Answer] = {}
     for _classes, group in groupby(_in_lock_order(bookings), key=lambda b: b.classes):
         of_class = list(group)
         try:
             answers.update(_in_one_transaction(runner, of_class, now))
-        except ClassBusyError as busy:
-            answers.update({booking.call.id: Postponed(busy) for booking in of_class})
         except Exception as error:
-            if not connection_lost(error):
-                raise
-            answers.update({booking.call.id: Postponed(error) for booking in of_class})
+            answers.update(_postponed(of_class, error))
     return answers
+
+
+def _postponed(bookings: list[_Booking], error: Exception) -> dict[str, Answer]:
+    """Every booking postponed, when a class stayed locked or the connection was lost; any
+    other error raised again."""
+    if not (isinstance(error, ClassBusyError) or connection_lost(error)):
+        raise error
+    return {booking.call.id: Postponed(error) for booking in bookings}
 
 
 def _in_one_transaction(

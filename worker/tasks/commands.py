@@ -70,22 +70,21 @@ def answer_batch(task_name: str, calls: list[Call]) -> int:
 
 
 def _settle(task: Task, call: Call, answer: Answer) -> None:
-    settings = current_runtime().settings
     backend = task.backend
     if isinstance(answer, Answered):
         backend.mark_as_done(call.id, answer.result)
     elif isinstance(answer, Failed):
         backend.mark_as_failure(call.id, answer.error)
-    elif isinstance(answer.reason, ClassBusyError):
-        if call.retries >= settings.lock_retries:
-            backend.mark_as_done(call.id, refusal_result(answer.reason))
-        else:
-            send_again(task, call)
-    elif call.retries >= settings.db_retries:
-        backend.mark_as_failure(call.id, answer.reason)
     else:
-        log.warning("retrying %s after a database error: %s", task.name, answer.reason)
-        send_again(task, call)
+        try:
+            given_up = _after_postponing(task, answer.reason, call.retries)
+        except Exception as spent:  # the database failed it through every retry
+            backend.mark_as_failure(call.id, spent)
+        else:
+            if given_up is None:
+                send_again(task, call)
+            else:
+                backend.mark_as_done(call.id, given_up)
 
 
 def runner() -> CommandRunner:
@@ -101,7 +100,6 @@ def _backoff_s(attempt: int) -> float:
 
 def _answer(task: Task, kwargs: dict[str, Any]) -> Result:
     """The runner's answer; contention and lost connections become a retry."""
-    settings = current_runtime().settings
     if (task.request.delivery_info or {}).get("redelivered"):
         # Restored after a visibility timeout or a lost worker: harmless, the command's key
         # makes it apply at most once; logged so that operators (and the drills) see it.
@@ -109,17 +107,29 @@ def _answer(task: Task, kwargs: dict[str, Any]) -> Result:
     try:
         return runner().handle(task.name, kwargs, datetime.now(UTC))
     except ClassBusyError as busy:
-        if task.request.retries >= settings.lock_retries:
-            return refusal_result(busy)
-        raise _retry(task) from None
+        given_up = _after_postponing(task, busy, task.request.retries)
     except (OperationalError, DBAPIError) as error:
         # A dropped connection, a deadlock or a serialization failure: the transaction rolled
         # back whole, so running the command again is safe.
-        transient = isinstance(error, OperationalError) or error.connection_invalidated
-        if not transient or task.request.retries >= settings.db_retries:
+        if not (isinstance(error, OperationalError) or error.connection_invalidated):
             raise
-        log.warning("retrying %s after a database error: %s", task.name, error)
-        raise _retry(task) from None
+        given_up = _after_postponing(task, error, task.request.retries)
+    if given_up is not None:
+        return given_up
+    raise _retry(task) from None
+
+
+def _after_postponing(task: Task, reason: Exception, retries: int) -> Result | None:
+    """What a command that could not be answered now comes to after `retries` retries, alone
+    or in a batch: None to send it again; a refusal once its class has stayed locked through
+    every retry; `reason` raised once the database has failed it through every retry."""
+    settings = current_runtime().settings
+    if isinstance(reason, ClassBusyError):
+        return refusal_result(reason) if retries >= settings.lock_retries else None
+    if retries >= settings.db_retries:
+        raise reason
+    log.warning("retrying %s after a database error: %s", task.name, reason)
+    return None
 
 
 def _retry(task: Task) -> Exception:
