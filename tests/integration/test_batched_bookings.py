@@ -10,28 +10,43 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from api_client import BookingError, PendingResult
 from harness.bodies import class_body, seat_body
 from harness.databases import fresh_database
 from harness.redis_databases import redis_url
-from harness.workers import running_workers
+from harness.workers import Deployment, running_workers
 from tests.support.invariants import seat_accounts
+from worker.keys import class_lock_key
 
 pytestmark = pytest.mark.integration
 
 
-def lingering_at_commit(seconds: str) -> dict[str, str]:
-    return {
+@contextmanager
+def one_process_lingering_at_commit(
+    backend: str, workdir: Path, seconds: str
+) -> Iterator[tuple[str, Deployment]]:
+    """A fresh database, and a worker of one pool process that lingers at every commit."""
+    lingering = {
         "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": seconds,
         # A killed process's lock waits out its TTL before the batch can run again.
         "BOOKINGS_LOCK_TTL_S": "2",
     }
+    with (
+        fresh_database(backend, workdir) as database_url,
+        running_workers(
+            redis_url("batches"), database_url, workdir, concurrency=1, settings=lingering
+        ) as deployment,
+    ):
+        yield database_url, deployment
 
 
 def answer_of(handle: PendingResult) -> dict[str, Any]:
@@ -40,6 +55,14 @@ def answer_of(handle: PendingResult) -> dict[str, Any]:
         return handle.result()
     except BookingError as refusal:
         return refusal.to_result()
+
+
+def wait_until_locked(class_id: str) -> None:
+    broker = redis.Redis.from_url(redis_url("batches"))
+    deadline = time.monotonic() + 30
+    while not broker.exists(class_lock_key(class_id)):
+        assert time.monotonic() < deadline, "no batch took the class's lock"
+        time.sleep(0.01)
 
 
 def transactions_of(database_url: str, class_id: str) -> int:
@@ -53,14 +76,7 @@ def test_bookings_sent_while_the_pool_is_busy_are_applied_together_each_with_its
     backend: str, workdir: Path
 ) -> None:
     with (
-        fresh_database(backend, workdir) as database_url,
-        running_workers(
-            redis_url("batches"),
-            database_url,
-            workdir,
-            concurrency=1,
-            settings=lingering_at_commit("1"),
-        ) as deployment,
+        one_process_lingering_at_commit(backend, workdir, "1") as (database_url, deployment),
         deployment.client(timeout_s=60) as client,
     ):
         class_id = client.create_booking(class_body(max_seats=15))["data"]["id"]
@@ -85,14 +101,7 @@ def test_a_pool_process_killed_inside_a_batch_applies_each_of_its_bookings_exact
     backend: str, workdir: Path
 ) -> None:
     with (
-        fresh_database(backend, workdir) as database_url,
-        running_workers(
-            redis_url("batches"),
-            database_url,
-            workdir,
-            concurrency=1,
-            settings=lingering_at_commit("2"),
-        ) as deployment,
+        one_process_lingering_at_commit(backend, workdir, "2") as (database_url, deployment),
         deployment.client(timeout_s=90) as client,
     ):
         class_id = client.create_booking(class_body(max_seats=50))["data"]["id"]
@@ -100,7 +109,9 @@ def test_a_pool_process_killed_inside_a_batch_applies_each_of_its_bookings_exact
         # Given ten bookings waiting while the first lingers at its commit
         batch = [client.submit_booking(seat_body(class_id, 2, f"C{i}")) for i in range(10)]
         first.result()
-        # When the pool process is SIGKILLed while the ten linger at their shared commit
+        # When the pool process is SIGKILLed while the ten linger at their shared commit (the
+        # first released the class's lock before its answer: the lock is now the ten's)
+        wait_until_locked(class_id)
         time.sleep(0.5)
         [pid] = deployment.worker_pids()
         os.kill(pid, signal.SIGKILL)
