@@ -100,6 +100,10 @@ def test_bookings_sent_while_the_pool_is_busy_are_applied_together_each_with_its
 def test_a_pool_process_killed_inside_a_batch_applies_each_of_its_bookings_exactly_once(
     backend: str, workdir: Path
 ) -> None:
+    if backend == "sqlite":
+        # What a lost process's batch comes to is the worker's and the broker's part; a batch's
+        # savepoints on SQLite are tried in test_bookings_together.
+        pytest.skip("a lost batch goes back to the queue the same way: tried on PostgreSQL")
     with (
         one_process_lingering_at_commit(backend, workdir, "2") as (database_url, deployment),
         deployment.client(timeout_s=90) as client,

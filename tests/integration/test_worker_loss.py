@@ -170,6 +170,8 @@ def test_a_worker_killed_just_before_or_after_commit_applies_the_booking_exactly
 def test_a_whole_worker_killed_mid_task_hands_its_message_to_another_after_the_visibility_timeout(
     backend: str, workdir: Path
 ) -> None:
+    if backend == "sqlite":
+        pytest.skip("the visibility timeout is the broker's: tried once, on PostgreSQL")
     drill = {
         "BOOKINGS_DRILL_PAUSE_BEFORE_COMMIT_S": "1.5",
         "BOOKINGS_VISIBILITY_TIMEOUT_S": "3",
