@@ -117,7 +117,7 @@ def test_a_worker_killed_after_its_commit_before_writing_its_lines_still_gets_th
     settings = {
         **LOG_ONLY,
         **SWEEPING,
-        "BOOKINGS_DRILL_PAUSE_AFTER_COMMIT_S": "3",
+        "BOOKINGS_DRILL_PAUSE_AFTER_COMMIT_S": "1.5",
         "BOOKINGS_LOG_HOLD_S": "1",
     }
     with (
