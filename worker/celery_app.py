@@ -51,6 +51,12 @@ def create_app() -> Celery:
             "visibility_timeout": settings.visibility_timeout_s,
             "unacked_restore_interval": settings.unacked_restore_interval_s,
             "unacked_restore_throttle": 1,
+            # The sweep's lease (kombu's own is 300 s): a worker killed mid-sweep leaves the
+            # lease behind, and until it expires no worker restores anything, so messages a
+            # dead worker held waited five minutes past their visibility timeout (worker-kill
+            # drill). A sweep that outlasts its lease is harmless: each restore is a WATCH
+            # transaction on the message, so two sweeps at once restore it once.
+            "unacked_mutex_expire": settings.unacked_restore_interval_s,
             **sentinel_options,
         },
         result_backend_transport_options=sentinel_options,
