@@ -25,6 +25,7 @@ class DeploymentPlan:
     notifications: str  # BOOKINGS_NOTIFICATION_CHANNELS; "none" for the empty setting
     log_delivery: str
     batching: bool  # False: BOOKINGS_BOOKING_BATCH_MAX=1, a task per booking
+    batch_writes: str  # BOOKINGS_BOOKING_BATCH_WRITES: deferred, or per-booking (the lever's row)
     first: bool  # the run's first deployment: the client and gateway rows are measured on it
     suffix: str  # what tells its rows from the other deployments': " [log, prefork:4]"
 
@@ -41,28 +42,45 @@ class DeploymentPlan:
 
 def deployment_plans(options: RunOptions) -> list[DeploymentPlan]:
     variants = [
-        (notifications, log_delivery, batching)
+        (notifications, log_delivery, batching, writes)
         for batching in batching_variants(options)
         for notifications, log_delivery in notification_variants(options)
+        for writes in batch_writes_variants(options, batching, notifications)
         # The lever's row: the booking path alone, without batching.
         if batching or options.batching == "off" or notifications == "none"
     ]
     pools = options.pool_settings
     plans: list[DeploymentPlan] = []
     for pool in pools:
-        for notifications, log_delivery, batching in variants:
+        for notifications, log_delivery, batching, writes in variants:
             parts = []
             if len(variants) > 1:
                 parts.append(variant_label(notifications, log_delivery, options))
             if options.batching != "on" and (options.batching == "both" or not batching):
                 parts.append("batching " + ("on" if batching else "off"))
+            if batching and options.batch_writes == "both" and notifications == "none":
+                parts.append(f"{writes} writes")
             if options.pools:
                 parts.append(pool.label)
             suffix = f" [{', '.join(parts)}]" if parts else ""
             plans.append(
-                DeploymentPlan(pool, notifications, log_delivery, batching, not plans, suffix)
+                DeploymentPlan(
+                    pool, notifications, log_delivery, batching, writes, not plans, suffix
+                )
             )
     return plans
+
+
+def batch_writes_variants(
+    options: RunOptions, batching: bool, notifications: str
+) -> tuple[str, ...]:
+    """How batches write: both ways (per booking first, the old path) for the booking path
+    alone when asked, else as asked."""
+    if options.batch_writes != "both":
+        return (options.batch_writes,)
+    if batching and notifications == "none":
+        return ("per-booking", "deferred")
+    return ("deferred",)
 
 
 def batching_variants(options: RunOptions) -> tuple[bool, ...]:

@@ -56,6 +56,7 @@ def run_deployment(
     settings = {
         "BOOKINGS_NOTIFICATION_CHANNELS": plan.channels,
         "BOOKINGS_LOG_DELIVERY": plan.log_delivery,
+        "BOOKINGS_BOOKING_BATCH_WRITES": plan.batch_writes,
         **({} if plan.batching else {"BOOKINGS_BOOKING_BATCH_MAX": "1"}),
     }
     with tempfile.TemporaryDirectory(prefix="gb-bench-") as workdir:
@@ -197,6 +198,7 @@ def settings_of(options: RunOptions) -> dict[str, Any]:
         "notifications": options.notifications,
         "log_delivery": options.log_delivery,
         "batching": options.batching,
+        "batch_writes": options.batch_writes,
         "metrics": "on" if options.metrics else "off",
         "mode": "quick" if options.quick else "full",
     }

@@ -57,6 +57,7 @@ class RunOptions:
     notifications: str
     log_delivery: str
     batching: str = "both"
+    batch_writes: str = "both"
     pools: tuple[PoolSetting, ...] = ()
     metrics: bool = True
     client_rows: bool = True
@@ -84,6 +85,7 @@ def parse_run_options(argv: Sequence[str] | None = None) -> RunOptions:
         notifications=args.notifications,
         log_delivery=args.log_delivery,
         batching=args.batching,
+        batch_writes=args.batch_writes,
         pools=args.pools or (),
         metrics=args.metrics,
         client_rows=args.client_rows,
@@ -121,6 +123,15 @@ def _run_parser() -> argparse.ArgumentParser:
         default="both",
         help="BOOKINGS_BOOKING_BATCH_MAX at its default (on) or 1 (off); both (the default) "
         "adds workers without batching and without notifications, for comparison",
+    )
+    # How a batch writes (worker/handlers/together.py); "both" (the default) adds, before the
+    # batched deployment without notifications, one writing per booking, for the lever's row.
+    add(
+        "--batch-writes",
+        choices=("deferred", "per-booking", "both"),
+        default="both",
+        help="the workers' BOOKINGS_BOOKING_BATCH_WRITES, or both (the default: per-booking, "
+        "then deferred, for the booking path alone)",
     )
     # Each pool setting on workers of its own, with its own ceiling; overrides --concurrency.
     add(

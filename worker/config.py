@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # are handed to the next free one together, at most this many, and applied under one lock
     # set and one transaction (worker/batching.py); 1 sends each to the pool on its own.
     booking_batch_max: int = Field(default=32, ge=1)
+    # How a batch writes (worker/handlers/together.py). "deferred": its new rows go in one
+    # insert per table at its end, and a booking is undone without a savepoint when it changed
+    # no row; any conflict runs the batch again "per-booking": a savepoint and its own
+    # inserts for each booking.
+    booking_batch_writes: Literal["deferred", "per-booking"] = "deferred"
 
     # Fault-drill switches (worker/drills.py): each guard against overselling can be turned
     # off alone to show that the other holds, and both together to show that overselling then

@@ -14,6 +14,8 @@ from .channels import LOCAL_CHANNELS
 from .domain.attendance import DEFAULT_CHECK_IN_OPENS_S
 from .domain.notifications import CUSTOMER, OWNER, Notice, Recipient
 from .presenter import booking_data
+from .storage import queries
+from .storage.batch_writes import DeferredRows
 from .storage.outbox_queries import insert_deliveries
 from .storage.seat_guard import SeatGuard
 
@@ -41,6 +43,24 @@ class CommandTx:
     # lease, counted as their first attempt), to be sent by it right after the commit
     # (worker/local_delivery.py). None: staged due, for a claim to take.
     hold_local_s: float | None = None
+    # Set (seat bookings applied together): new seat bookings, their logs and outbox rows are
+    # kept here, to be inserted with the batch's others before its commit.
+    deferred: DeferredRows | None = None
+
+    def insert_seat_booking(self, values: dict[str, Any], log: dict[str, Any]) -> None:
+        """A new seat booking and its log entry: no command of this transaction reads them."""
+        if self.deferred is None:
+            queries.insert_booking(self.connection, values)
+            queries.append_logs(self.connection, [log])
+        else:
+            self.deferred.bookings.append(values)
+            self.deferred.logs.append(log)
+
+    def insert_deliveries(self, rows: Sequence[dict[str, Any]]) -> None:
+        if self.deferred is None:
+            insert_deliveries(self.connection, rows)
+        else:
+            self.deferred.deliveries.extend(rows)
 
 
 def stage(
@@ -70,7 +90,7 @@ def stage(
         for row in rows:
             if row["channel"] in LOCAL_CHANNELS:
                 row.update(lease_until=held_until, attempts=1)
-    insert_deliveries(tx.connection, rows)
+    tx.insert_deliveries(rows)
     tx.staged.extend(
         StagedDelivery(row["id"], row["channel"], row if row["lease_until"] else None)
         for row in rows

@@ -90,6 +90,7 @@ class Runtime:
             dispatch=dispatch,
             action_links=customer_links(self.settings),
             check_in_opens_s=self.settings.check_in_opens_s,
+            batch_writes=self.settings.booking_batch_writes,
             hold_local_s=self.settings.log_hold_s if self.batches_log_marks else None,
         )
 

@@ -1,30 +1,42 @@
 """Seat bookings applied together (a batch): one transaction, and still one answer each.
 
-Handler level, on both databases: the runner's `handle_together` is what a pool process runs
-for a batch of create_booking messages (worker/handlers/together.py).
+Handler level, on both databases and both ways a batch writes (its rows deferred to one insert
+per table, or a savepoint and inserts per booking): the runner's `handle_together` is what a
+pool process runs for a batch of create_booking messages (worker/handlers/together.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import redis
-from sqlalchemy import create_engine, func, select
+from freezegun import freeze_time
+from sqlalchemy import Engine, create_engine, event, func, select
 
 from api_client.contract import tasks
-from harness.bodies import class_body, seat_body
-from tests.support.handlers import act, create, now_utc
+from harness.bodies import class_body, in_days, seat_body
+from tests.support.handlers import act, create, get, now_utc
 from tests.support.invariants import seat_accounts
+from worker.config import Settings
 from worker.domain.errors import ClassBusyError
 from worker.handlers import CommandRunner, HandlerDeps
 from worker.handlers.together import Answer, Answered, Call, Postponed
 from worker.locks import ClassLocks
+from worker.storage.engine import engine_for
 from worker.storage.tables import outbox
 
 pytestmark = pytest.mark.integration
+
+BATCH_WRITES = ("deferred", "per-booking")
+
+
+@pytest.fixture(params=BATCH_WRITES)
+def handler_deps(handler_deps: HandlerDeps, request: pytest.FixtureRequest) -> HandlerDeps:
+    return dataclasses.replace(handler_deps, batch_writes=request.param)
 
 
 def call(body: dict[str, Any], key: str | None = None) -> Call:
@@ -44,7 +56,11 @@ def results(answers: list[Answer]) -> list[dict[str, Any]]:
 
 
 def new_class(deps: HandlerDeps, max_seats: int) -> str:
-    return str(create(deps, class_body(max_seats=max_seats))["data"]["id"])
+    return new_class_from(deps, class_body(max_seats=max_seats))
+
+
+def new_class_from(deps: HandlerDeps, body: dict[str, Any]) -> str:
+    return str(create(deps, body)["data"]["id"])
 
 
 def outbox_rows_of(database_url: str, booking_id: str) -> int:
@@ -158,3 +174,72 @@ def test_a_class_that_stays_locked_postpones_only_its_own_bookings(
     assert [a["data"]["state"] for a in results(booked)] == ["confirmed", "confirmed"]
     accounts = {str(a.class_id): a.current_seats for a in seat_accounts(handler_database)}
     assert (accounts[locked], accounts[free]) == (0, 2)
+
+
+def statements_of(engine: Engine, deps: HandlerDeps, calls: list[Call]) -> list[str]:
+    """The statements the batch sent to the database, each by its first word."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        results(together(deps, calls))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return [word for word in sent if word != "BEGIN"]  # SQLite's own BEGIN IMMEDIATE
+
+
+def test_deferred_writes_cost_a_read_and_a_guarded_update_per_booking_and_an_insert_per_table(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    engine = engine_for(Settings(database_url=handler_database))
+    klass = new_class(handler_deps, 20)
+    calls = [call(seat_body(klass, seats=1, name=f"C{i}")) for i in range(10)]
+
+    sent = statements_of(engine, handler_deps, calls)
+
+    if handler_deps.batch_writes == "deferred":
+        # The class row read (locked) and its seats taken, per booking; then the bookings, their
+        # logs, their outbox rows and their keys, one insert each for the batch
+        assert sent == ["SELECT", "UPDATE"] * 10 + ["INSERT"] * 4
+    else:
+        # A savepoint, the read, the update, four inserts and the release, per booking
+        assert len(sent) == 8 * 10 and sent.count("SAVEPOINT") == 10
+
+
+START = in_days(7)
+OFFER_LAPSED = START - timedelta(days=3) + timedelta(hours=1, seconds=1)
+
+
+def test_a_booking_refused_after_its_class_changed_is_undone_whole_and_the_others_stand(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    # Given a full class of two in offer mode whose one freed seat was offered an hour ago
+    with freeze_time(START - timedelta(days=3)):
+        body = class_body(
+            START, max_seats=2, waitlist_size=5, waitlist_promotion="offer", offer_time="1 hour"
+        )
+        klass = new_class_from(handler_deps, body)
+        holders = [create(handler_deps, seat_body(klass, 1, f"H{i}"))["data"]["id"] for i in "12"]
+        waiting = create(handler_deps, seat_body(klass, 1, "Jennifer", waitlist=True))["data"]
+        act(handler_deps, holders[0], "cancel_by_customer")
+    notices_before = outbox_rows_of(handler_database, waiting["id"])
+    other = new_class(handler_deps, 10)
+
+    # When, after the offer lapsed, a batch asks for three seats there (the lapsed offer is
+    # expired first, a change, and then the booking refused), between two bookings elsewhere
+    calls = [call(seat_body(other, 1)), call(seat_body(klass, 3)), call(seat_body(other, 1))]
+    with freeze_time(OFFER_LAPSED):
+        first, too_many, last = results(together(handler_deps, calls))
+
+    # Then the refusal took the offer's expiry with it (the sweep expires it and tells Jennifer),
+    # and the bookings of the other class are confirmed
+    assert too_many["status"] in (409, 422), too_many
+    assert get(handler_deps, waiting["id"])["data"]["state"] == "offered"
+    assert outbox_rows_of(handler_database, waiting["id"]) == notices_before
+    assert [first["data"]["state"], last["data"]["state"]] == ["confirmed", "confirmed"]
+    accounts = {str(a.class_id): a for a in seat_accounts(handler_database, [klass, other])}
+    assert all(account.holds for account in accounts.values())
+    assert (accounts[klass].current_seats, accounts[other].current_seats) == (1, 2)

@@ -70,9 +70,8 @@ def allocate(
         # The class's policy as it is now: a later change of its settings leaves this seat's.
         "late_cancel": klass.get("late_cancel"),
     }
-    queries.insert_booking(conn, values)
-    queries.append_logs(
-        conn, [queries.log_entry(values["id"], "create", None, values["state"], None, now)]
+    tx.insert_seat_booking(
+        values, queries.log_entry(values["id"], "create", None, values["state"], None, now)
     )
     klass_after = {**klass, "current_seats": klass["current_seats"] + seats}
     notices = notices_for(

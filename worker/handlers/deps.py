@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 from ..customer_links import CustomerLinks
 from ..domain.attendance import DEFAULT_CHECK_IN_OPENS_S
 from ..outbox import CommandTx, StagedDelivery
+from ..storage.batch_writes import DeferredRows
 from ..storage.seat_guard import SeatGuard
 from ..storage.unit_of_work import UnitOfWork
 
@@ -40,13 +41,17 @@ class HandlerDeps:
     action_links: CustomerLinks | None = None
     # How long before its class's start a seat may check in (BOOKINGS_CHECK_IN_OPENS).
     check_in_opens_s: int = DEFAULT_CHECK_IN_OPENS_S
+    # How seat bookings applied together write (BOOKINGS_BOOKING_BATCH_WRITES).
+    batch_writes: str = "deferred"
 
-    def command_tx(self, connection: Connection) -> CommandTx:
-        """A command's transaction on `connection`, with this process's guard and channels."""
+    def command_tx(self, connection: Connection, deferred: DeferredRows | None = None) -> CommandTx:
+        """A command's transaction on `connection`, with this process's guard and channels;
+        with `deferred`, its new seat bookings wait there to be inserted with others."""
         return CommandTx(
             connection,
             seats=self.seats,
             channels=self.channels,
             check_in_opens_s=self.check_in_opens_s,
             hold_local_s=self.hold_local_s,
+            deferred=deferred,
         )

@@ -37,16 +37,27 @@ def record_command_key(
     result: dict[str, Any],
     now: datetime,
 ) -> None:
-    conn.execute(
-        _RECORD_COMMAND_KEY,
-        {
-            "key": key,
-            "command": command,
-            "request_hash": request_hash,
-            "result": result,
-            "created_at": now,
-        },
+    row = command_key_row(
+        key=key, command=command, request_hash=request_hash, result=result, now=now
     )
+    conn.execute(_RECORD_COMMAND_KEY, row)
+
+
+def command_key_row(
+    *, key: str, command: str, request_hash: str, result: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "command": command,
+        "request_hash": request_hash,
+        "result": result,
+        "created_at": now,
+    }
+
+
+def record_command_keys(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(_RECORD_COMMAND_KEY, list(rows))
 
 
 def forget_command_keys(conn: Connection, older_than: datetime, limit: int) -> int:

@@ -1,0 +1,102 @@
+"""How a batch of seat bookings writes with few round trips (worker/handlers/together.py).
+
+`DeferredRows`: the rows the batch's bookings add but none of them reads back (seat bookings,
+their logs, their outbox rows, their command keys) are kept in memory and inserted at the end,
+one statement per table, just before the commit.
+
+`ChangedRows`: how many statements on a connection may have changed rows, so that a booking
+refused after changing none needs no savepoint to be undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Connection, event
+
+from .outbox_queries import insert_deliveries
+from .queries import append_logs, insert_bookings, record_command_keys
+
+Row = dict[str, Any]
+
+
+@dataclass
+class DeferredRows:
+    bookings: list[Row] = field(default_factory=list)
+    logs: list[Row] = field(default_factory=list)
+    deliveries: list[Row] = field(default_factory=list)
+    keys: list[Row] = field(default_factory=list)
+
+    def mark(self) -> tuple[int, int, int, int]:
+        """Where the rows stand now, for `forget_since`."""
+        return len(self.bookings), len(self.logs), len(self.deliveries), len(self.keys)
+
+    def forget_since(self, mark: tuple[int, int, int, int]) -> None:
+        """Drop the rows added after `mark` (a refused booking's)."""
+        for rows, kept in zip(self._tables(), mark, strict=True):
+            del rows[kept:]
+
+    def insert(self, conn: Connection) -> None:
+        """Every row, bookings first (the others refer to them): a statement per table and
+        per set of columns."""
+        for rows, write in zip(self._tables(), _WRITERS, strict=True):
+            for same_columns in _by_columns(rows):
+                write(conn, same_columns)
+
+    def _tables(self) -> tuple[list[Row], ...]:
+        return self.bookings, self.logs, self.deliveries, self.keys
+
+
+_WRITERS = (insert_bookings, append_logs, insert_deliveries, record_command_keys)
+
+
+def _by_columns(rows: Sequence[Row]) -> list[list[Row]]:
+    """Rows grouped by the columns they set, in order of first appearance: a multi-row insert
+    takes its columns from its first row."""
+    groups: dict[frozenset[str], list[Row]] = {}
+    for row in rows:
+        groups.setdefault(frozenset(row), []).append(row)
+    return list(groups.values())
+
+
+class ChangedRows:
+    """Counts, while open, the statements on `connection` that may have changed a row.
+
+    A SELECT changes none (SELECT ... FOR UPDATE included); any other statement counts unless
+    its driver says it changed no row. One with RETURNING always counts: SQLite tells its
+    row count only once its rows are read.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self.count = 0
+
+    def __enter__(self) -> ChangedRows:
+        event.listen(self._connection, "after_cursor_execute", self._after_execute)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        event.remove(self._connection, "after_cursor_execute", self._after_execute)
+
+    def _after_execute(
+        self,
+        _conn: Connection,
+        cursor: Any,
+        statement: str,
+        _parameters: Any,
+        _context: Any,
+        _executemany: bool,
+    ) -> None:
+        words = statement.lstrip()[:6].upper()
+        if words == "SELECT":
+            return
+        if cursor.rowcount != 0 or "RETURNING" in statement.upper():
+            self.count += 1
