@@ -176,8 +176,10 @@ def test_a_class_that_stays_locked_postpones_only_its_own_bookings(
     assert (accounts[locked], accounts[free]) == (0, 2)
 
 
-def statements_of(engine: Engine, deps: HandlerDeps, calls: list[Call]) -> list[str]:
-    """The statements the batch sent to the database, each by its first word."""
+def answered_with_statements(
+    engine: Engine, deps: HandlerDeps, calls: list[Call]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The batch's results, and the statements it sent to the database by their first word."""
     sent: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
@@ -185,28 +187,57 @@ def statements_of(engine: Engine, deps: HandlerDeps, calls: list[Call]) -> list[
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        results(together(deps, calls))
+        answered = results(together(deps, calls))
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    return [word for word in sent if word != "BEGIN"]  # SQLite's own BEGIN IMMEDIATE
+    return answered, [word for word in sent if word != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
 
 
-def test_deferred_writes_cost_a_read_and_a_guarded_update_per_booking_and_an_insert_per_table(
+def test_deferred_writes_read_a_class_once_and_cost_an_update_per_booking_and_an_insert_per_table(
     handler_deps: HandlerDeps, handler_database: str
 ) -> None:
     engine = engine_for(Settings(database_url=handler_database))
-    klass = new_class(handler_deps, 20)
-    calls = [call(seat_body(klass, seats=1, name=f"C{i}")) for i in range(10)]
+    hot, other = new_class(handler_deps, 20), new_class(handler_deps, 20)
+    calls = [call(seat_body(hot if i < 8 else other, seats=1, name=f"C{i}")) for i in range(10)]
 
-    sent = statements_of(engine, handler_deps, calls)
+    _, sent = answered_with_statements(engine, handler_deps, calls)
 
     if handler_deps.batch_writes == "deferred":
-        # The class row read (locked) and its seats taken, per booking; then the bookings, their
-        # logs, their outbox rows and their keys, one insert each for the batch
-        assert sent == ["SELECT", "UPDATE"] * 10 + ["INSERT"] * 4
+        # Each class row read (and locked) once, and its seats taken per booking; then the
+        # bookings, their logs, their outbox rows and their keys, one insert each for the batch
+        assert sorted(sent) == sorted(["SELECT"] * 2 + ["UPDATE"] * 10 + ["INSERT"] * 4)
     else:
         # A savepoint, the read, the update, four inserts and the release, per booking
         assert len(sent) == 8 * 10 and sent.count("SAVEPOINT") == 10
+    accounts = {str(a.class_id): a for a in seat_accounts(handler_database, [hot, other])}
+    assert (accounts[hot].current_seats, accounts[other].current_seats) == (8, 2)
+
+
+def test_a_class_read_once_is_read_again_after_a_booking_joins_its_line(
+    handler_deps: HandlerDeps, handler_database: str
+) -> None:
+    engine = engine_for(Settings(database_url=handler_database))
+    klass = new_class_from(handler_deps, class_body(max_seats=3, waitlist_size=5))
+    # Given a batch whose bookings fill the class, then wait in its line of five seats (the
+    # fifth finds too little room left in it, the last enough)
+    seats = [2, 1, 2, 1, 3, 1]
+    calls = [call(seat_body(klass, n, f"C{i}", waitlist=i >= 2)) for i, n in enumerate(seats)]
+
+    answered, sent = answered_with_statements(engine, handler_deps, calls)
+
+    # Then each is answered as it would be alone, from the class row as each joining left it
+    # (read again, not a copy read before): so the fifth is refused before it writes, and
+    # deferred writes need no second attempt with savepoints
+    states = [a["data"]["state"] if "data" in a else a["status"] for a in answered]
+    assert states == ["confirmed", "confirmed", "waitlisted", "waitlisted", 409, "waitlisted"]
+    waiting = [answered[i]["data"]["attributes"]["waitlist"]["position"] for i in (2, 3, 5)]
+    assert waiting == [1, 2, 3]
+    if handler_deps.batch_writes == "deferred":
+        # The class read by the first, and again after each of the first two joined the line;
+        # each place in line read after its joining
+        assert "SAVEPOINT" not in sent and sent.count("SELECT") == 3 + 3, sent
+    [account] = seat_accounts(handler_database, [klass])
+    assert account.holds and account.current_seats == 3
 
 
 START = in_days(7)

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping
-
 from api_client.contract.requests import ActionRequest
 
 from ..domain.attendance import customer_cancel_action, policy_of
@@ -132,7 +130,7 @@ def _locked(tx: CommandTx, request: ActionRequest, now: datetime) -> tuple[Row, 
     return _still_there(queries.read_booking(conn, request.booking_id), request), klass
 
 
-def _still_there(row: RowMapping | None, request: ActionRequest) -> Row:
+def _still_there(row: Mapping[Any, Any] | None, request: ActionRequest) -> Row:
     """The row read under the class's lock. The booking was read before that lock, so a
     deletion of its (final) class may have committed in between: then it is gone, as if it
     had been deleted before the action came."""

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping
-
 from ..domain.errors import ChangedConcurrentlyError, NotFoundError
 from ..domain.graphs import CUSTOMER_GRAPH, GROUP_OWNER
 from ..domain.notifications import notices_for
@@ -17,7 +15,7 @@ from ..outbox import CommandTx, customer_of, owner_of, stage
 from ..storage import queries
 
 
-def class_for_booking(tx: CommandTx, class_id: uuid.UUID) -> RowMapping:
+def class_for_booking(tx: CommandTx, class_id: uuid.UUID) -> Mapping[Any, Any]:
     """The class, its row locked: this command is ordered after any other on its seats."""
     klass = tx.seats.read_class(tx.connection, class_id)
     if klass is None or klass["graph"] != GROUP_OWNER:

@@ -6,19 +6,26 @@ one statement per table, just before the commit.
 
 `ChangedRows`: how many statements on a connection may have changed rows, so that a booking
 refused after changing none needs no savepoint to be undone.
+
+`ClassRowsKept`: a class row read (and locked) once serves the batch's later bookings of that
+class, with their seat takes applied to it, for as long as nothing else changed a row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import TracebackType
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Connection, event
 
+from ..domain.waitlist import SeatCounts
 from .outbox_queries import insert_deliveries
 from .queries import append_logs, insert_bookings, record_command_keys
+from .seat_guard import SeatGuard
 
 Row = dict[str, Any]
 
@@ -100,3 +107,55 @@ class ChangedRows:
             return
         if cursor.rowcount != 0 or "RETURNING" in statement.upper():
             self.count += 1
+
+
+class ClassRowsKept(SeatGuard):
+    """`guard`, with the class rows it read kept for the rest of the transaction.
+
+    A kept row is exact: this transaction holds its row lock, so only its own statements can
+    change it, and `changed` counts those. A seat take by `guard` is applied to the kept row
+    (its seats and updated_at, as the statement sets them); any other statement that may
+    have changed a row drops every kept row, to be read again.
+    """
+
+    def __init__(self, guard: SeatGuard, changed: ChangedRows) -> None:
+        self._guard = guard
+        self._changed = changed
+        self._rows: dict[UUID, dict[str, Any]] = {}
+        self._as_of = changed.count
+
+    def read_class(self, conn: Connection, class_id: UUID) -> Mapping[Any, Any] | None:
+        if self._changed.count != self._as_of:
+            self._rows.clear()
+            self._as_of = self._changed.count
+        kept = self._rows.get(class_id)
+        if kept is None:
+            row = self._guard.read_class(conn, class_id)
+            if row is None:
+                return None
+            kept = self._rows[class_id] = dict(row)
+        return dict(kept)
+
+    def take(self, conn: Connection, klass: Mapping[Any, Any], seats: int, now: datetime) -> bool:
+        current = self._changed.count == self._as_of
+        taken = self._guard.take(conn, klass, seats, now)
+        kept = self._rows.get(klass["id"])
+        if taken and current and kept is not None:
+            kept.update(current_seats=kept["current_seats"] + seats, updated_at=now)
+            self._as_of = self._changed.count
+        return taken
+
+    def join_line(
+        self, conn: Connection, klass: Mapping[Any, Any], seats: int, now: datetime
+    ) -> int | None:
+        return self._guard.join_line(conn, klass, seats, now)
+
+    def count(
+        self, conn: Connection, klass: Mapping[Any, Any], change: SeatCounts, now: datetime
+    ) -> None:
+        self._guard.count(conn, klass, change, now)
+
+    def resize(
+        self, conn: Connection, klass: Mapping[Any, Any], max_seats: int, now: datetime
+    ) -> bool:
+        return self._guard.resize(conn, klass, max_seats, now)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, RowMapping, bindparam, update
+from sqlalchemy import Connection, bindparam, update
 
 from ..domain.graphs import OWNER_GRAPH
 from ..domain.waitlist import SeatCounts
@@ -69,7 +69,7 @@ def take_seats(conn: Connection, class_id: UUID, seats: int, now: datetime) -> b
 class SeatGuard:
     """How a command reads its class and changes the seats counted on it."""
 
-    def read_class(self, conn: Connection, class_id: UUID) -> RowMapping | None:
+    def read_class(self, conn: Connection, class_id: UUID) -> Mapping[Any, Any] | None:
         """The class, its row locked: this command is ordered after any other on its seats."""
         return queries.read_booking(conn, class_id, for_update=True)
 
