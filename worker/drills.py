@@ -63,17 +63,14 @@ class PausingLocks(ClassLocks):
         super().__init__(redis, **lock_settings)
         self._pause_s = pause_s
 
-    @contextmanager
-    def holding(self, class_id: UUID) -> Iterator[None]:
-        with super().holding(class_id):
-            if self._is_drill_class(class_id) and self._redis.set(
-                STALE_LOCK_DRILL_KEY, f"{os.getpid()} {class_id}", nx=True
-            ):
-                log.warning(
-                    "drill: pausing %.1f s holding the lock of class %s", self._pause_s, class_id
-                )
-                time.sleep(self._pause_s)
-            yield
+    def _taken(self, class_id: UUID) -> None:
+        if self._is_drill_class(class_id) and self._redis.set(
+            STALE_LOCK_DRILL_KEY, f"{os.getpid()} {class_id}", nx=True
+        ):
+            log.warning(
+                "drill: pausing %.1f s holding the lock of class %s", self._pause_s, class_id
+            )
+            time.sleep(self._pause_s)
 
     def _is_drill_class(self, class_id: UUID) -> bool:
         named = self._redis.get(STALE_LOCK_CLASS_KEY)
