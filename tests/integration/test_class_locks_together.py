@@ -7,12 +7,11 @@ round trips are counted on the client it is given.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 import redis
-from redis.client import Pipeline
 
+from tests.support.redis_clients import CountingRedis
 from worker.domain.errors import ClassBusyError
 from worker.keys import class_lock_key
 from worker.locks import ClassLocks
@@ -26,32 +25,6 @@ def classes(count: int) -> list[uuid.UUID]:
 
 def locked(connection: redis.Redis, class_ids: list[uuid.UUID]) -> list[bool]:
     return [bool(connection.exists(class_lock_key(c))) for c in class_ids]
-
-
-class CountingRedis(redis.Redis):
-    """A client that counts its round trips: a command, or a whole pipeline."""
-
-    round_trips = 0
-
-    def execute_command(self, *args: Any, **options: Any) -> Any:
-        self.round_trips += 1
-        return super().execute_command(*args, **options)
-
-    def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Pipeline:
-        client = self
-
-        class CountedPipeline(Pipeline):
-            def execute(self, raise_on_error: bool = True) -> list[Any]:
-                client.round_trips += 1
-                return super().execute(raise_on_error)
-
-            def immediate_execute_command(self, *args: Any, **options: Any) -> Any:
-                client.round_trips += 1
-                return super().immediate_execute_command(*args, **options)
-
-        return CountedPipeline(
-            self.connection_pool, self.response_callbacks, transaction, shard_hint
-        )
 
 
 def test_the_locks_of_free_classes_are_taken_together_and_all_released(

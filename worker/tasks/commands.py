@@ -21,8 +21,9 @@ from ..batching import batching_strategy
 from ..celery_app import app
 from ..domain.errors import ClassBusyError
 from ..handlers import CommandRunner
-from ..handlers.together import Answer, Answered, Call, Failed
+from ..handlers.together import Answered, Call, Failed, Postponed
 from ..refusals import refusal_result
+from ..results import store_done_together
 from ..runtime import current_runtime
 from .deliveries import deliver_staged
 
@@ -64,16 +65,18 @@ def answer_batch(task_name: str, calls: list[Call]) -> int:
     except Exception as error:  # a bug: each call fails as its task would alone
         log.exception("a batch of %s failed", task_name)
         answers = {call.id: Failed(error) for call in calls}
+    answered = [(c.id, a.result) for c in calls if isinstance(a := answers[c.id], Answered)]
+    store_done_together(task.backend, answered)  # two round trips for all, not two each
     for call in calls:
-        _settle(task, call, answers[call.id])
+        answer = answers[call.id]
+        if not isinstance(answer, Answered):
+            _settle(task, call, answer)
     return len(calls)
 
 
-def _settle(task: Task, call: Call, answer: Answer) -> None:
+def _settle(task: Task, call: Call, answer: Failed | Postponed) -> None:
     backend = task.backend
-    if isinstance(answer, Answered):
-        backend.mark_as_done(call.id, answer.result)
-    elif isinstance(answer, Failed):
+    if isinstance(answer, Failed):
         backend.mark_as_failure(call.id, answer.error)
     else:
         try:
