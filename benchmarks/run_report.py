@@ -94,16 +94,26 @@ def _run_cells(row: dict[str, Any]) -> tuple[str, ...]:
     return (
         row["workload"],
         f"{row['per_second']:,.1f} {row['unit']}/s",
-        "-" if ratio is None else f"{ratio:.2f}x",
+        _ratio_text(ratio, row["target_ratio"]),
         _verdict(">=", row["target_ratio"], row["meets_target"]),
         f"{row['p50_ms']:.1f}",
         f"{row['p99_ms']:.1f}",
-        "-" if p99_ratio is None else f"{p99_ratio:.2f}x",
+        _ratio_text(p99_ratio, row["p99_target_ratio"]),
         _verdict("<=", row["p99_target_ratio"], row["meets_p99_target"]),
         "-" if batches is None else f"{batches['mean']:.2f}",
         "-" if batches is None else _bound(batches["max_at_most"]),
         str(row["errors"]),
     )
+
+
+def _ratio_text(ratio: float | None, target: float | None) -> str:
+    """Two decimals; three where two would print the target itself (0.599x, not a 0.60x
+    that reads as meeting 0.6x)."""
+    if ratio is None:
+        return "-"
+    if target is not None and round(ratio, 2) == round(target, 2) and ratio != target:
+        return f"{ratio:.3f}x"
+    return f"{ratio:.2f}x"
 
 
 def _verdict(sign: str, target: float | None, met: bool | None) -> str:
