@@ -33,6 +33,7 @@ from celery.worker.strategy import default as default_strategy
 
 from api_client.contract.tasks import BODY_FIELD
 
+from .acks import remove_together
 from .config import get_settings
 from .handlers.together import Call
 
@@ -138,7 +139,9 @@ class Batches:
         return batch
 
     def _done(self, batch: list[Any]) -> None:
-        """The pool process answered every call: ack their messages."""
+        """The pool process answered every call: ack their messages (taken off Redis together
+        first, so that each ack costs no round trip of its own)."""
+        remove_together(request.message for request in batch if not request.acknowledged)
         self._finished(batch, lambda request: request.acknowledge())
 
     def _lost(self, batch: list[Any], einfo: ExceptionInfo) -> None:

@@ -33,8 +33,12 @@ from typing import Any
 import redis
 from kombu.transport import redis as kombu_redis
 
+from .acks import QoSAckingTogether
+
 
 class Channel(kombu_redis.Channel):
+    QoS = QoSAckingTogether  # a batch's messages acked in one round trip (worker/acks.py)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._remembered_connparams: dict[bool, dict[str, Any]] = {}
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]

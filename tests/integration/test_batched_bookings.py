@@ -65,6 +65,15 @@ def wait_until_locked(class_id: str) -> None:
         time.sleep(0.01)
 
 
+def wait_until_every_message_is_acked() -> None:
+    """The broker's unacked hash empty: each message acked after its answer was stored."""
+    broker = redis.Redis.from_url(redis_url("batches"))
+    deadline = time.monotonic() + 30
+    while broker.hlen("unacked"):
+        assert time.monotonic() < deadline, "messages answered but never acked"
+        time.sleep(0.01)
+
+
 def transactions_of(database_url: str, class_id: str) -> int:
     """How many transactions made the class's seat bookings: each stamps its own time."""
     with create_engine(database_url).connect() as conn:
@@ -91,6 +100,8 @@ def test_bookings_sent_while_the_pool_is_busy_are_applied_together_each_with_its
         refused = [a for a in answers if "data" not in a]
         [account] = seat_accounts(database_url, [class_id])
         transactions = transactions_of(database_url, class_id)
+        # and every message is acked once answered (a batch's together: worker/acks.py)
+        wait_until_every_message_is_acked()
     assert names == [f"C{i}" for i in range(15)]
     assert [a["status"] for a in refused] == [409] * 5
     assert account.holds and account.current_seats == 15
