@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -85,6 +85,9 @@ class UnguardedSeats(SeatGuard):
 
     def read_class(self, conn: Connection, class_id: UUID) -> RowMapping | None:
         return queries.read_booking(conn, class_id)
+
+    def read_classes(self, conn: Connection, class_ids: Sequence[UUID]) -> dict[UUID, Any]:
+        return {c: row for c in class_ids if (row := self.read_class(conn, c)) is not None}
 
     def take(self, conn: Connection, klass: Mapping[Any, Any], seats: int, now: datetime) -> bool:
         conn.execute(

@@ -193,7 +193,7 @@ def answered_with_statements(
     return answered, [word for word in sent if word != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
 
 
-def test_deferred_writes_read_a_class_once_and_cost_an_update_per_booking_and_an_insert_per_table(
+def test_deferred_writes_read_the_classes_in_one_statement_an_update_per_booking_an_insert_per_table(
     handler_deps: HandlerDeps, handler_database: str
 ) -> None:
     engine = engine_for(Settings(database_url=handler_database))
@@ -203,9 +203,9 @@ def test_deferred_writes_read_a_class_once_and_cost_an_update_per_booking_and_an
     _, sent = answered_with_statements(engine, handler_deps, calls)
 
     if handler_deps.batch_writes == "deferred":
-        # Each class row read (and locked) once, and its seats taken per booking; then the
-        # bookings, their logs, their outbox rows and their keys, one insert each for the batch
-        assert sorted(sent) == sorted(["SELECT"] * 2 + ["UPDATE"] * 10 + ["INSERT"] * 4)
+        # Both class rows read (and locked) together, and the seats taken per booking; then
+        # the bookings, their logs, their outbox rows and their keys, one insert each
+        assert sorted(sent) == sorted(["SELECT"] + ["UPDATE"] * 10 + ["INSERT"] * 4)
     else:
         # A savepoint, the read, the update, four inserts and the release, per booking
         assert len(sent) == 8 * 10 and sent.count("SAVEPOINT") == 10

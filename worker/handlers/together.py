@@ -198,7 +198,9 @@ def _with_deferred_writes(
     try:
         with deps.unit_of_work() as uow, ChangedRows(uow.connection) as changed:
             tx = deps.command_tx(uow.connection, deferred)
-            tx.seats = ClassRowsKept(tx.seats, changed)
+            kept = ClassRowsKept(tx.seats, changed)
+            kept.keep_together(uow.connection, _classes_of(bookings))
+            tx.seats = kept
             for booking in _in_lock_order(bookings):
                 result, outcome = _apply_deferred(tx, booking, now, changed)
                 answers[booking.call.id] = Answered(result)
@@ -286,6 +288,11 @@ def _apply_one(tx: CommandTx, booking: _Booking, now: datetime) -> tuple[Result,
         apply=lambda: command.apply(tx, request, now),
         undo=undo,
     )
+
+
+def _classes_of(bookings: Iterable[_Booking]) -> list[UUID]:
+    """Every class of the batch, once each, in the order their locks are taken."""
+    return sorted({c for booking in bookings for c in booking.classes}, key=str)
 
 
 def _in_lock_order(bookings: Iterable[_Booking]) -> list[_Booking]:

@@ -136,6 +136,17 @@ class ClassRowsKept(SeatGuard):
             kept = self._rows[class_id] = dict(row)
         return dict(kept)
 
+    def keep_together(self, conn: Connection, class_ids: Sequence[UUID]) -> None:
+        """Read and keep these classes' rows in one statement (a batch's classes, before its
+        first booking), instead of one statement each as their bookings come."""
+        if self._changed.count != self._as_of:
+            self._rows.clear()
+            self._as_of = self._changed.count
+        missing = [c for c in class_ids if c not in self._rows]
+        if len(missing) > 1:
+            rows = self._guard.read_classes(conn, missing)
+            self._rows.update((class_id, dict(row)) for class_id, row in rows.items())
+
     def take(self, conn: Connection, klass: Mapping[Any, Any], seats: int, now: datetime) -> bool:
         current = self._changed.count == self._as_of
         taken = self._guard.take(conn, klass, seats, now)

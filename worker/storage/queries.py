@@ -19,6 +19,12 @@ _RECORD_COMMAND_KEY = insert(command_keys)
 _INSERT_BOOKING = insert(bookings)
 _READ_BOOKING = select(bookings).where(bookings.c.id == bindparam("booking_id"))
 _READ_BOOKING_FOR_UPDATE = _READ_BOOKING.with_for_update()
+_READ_BOOKINGS_FOR_UPDATE = (
+    select(bookings)
+    .where(bookings.c.id.in_(bindparam("booking_ids", expanding=True)))
+    .order_by(bookings.c.id)
+    .with_for_update()
+)
 _APPEND_LOGS = insert(booking_logs)
 
 # Command keys -------------------------------------------------------------------------------
@@ -84,6 +90,14 @@ def read_booking(
     """One booking; with `for_update` its row stays locked until the transaction ends."""
     query = _READ_BOOKING_FOR_UPDATE if for_update else _READ_BOOKING
     return conn.execute(query, {"booking_id": booking_id}).mappings().first()
+
+
+def read_bookings_for_update(conn: Connection, booking_ids: Sequence[UUID]) -> Sequence[RowMapping]:
+    """Bookings by id, their rows locked in id order (the order the class locks are taken in,
+    so two transactions never wait for each other's rows)."""
+    return (
+        conn.execute(_READ_BOOKINGS_FOR_UPDATE, {"booking_ids": list(booking_ids)}).mappings().all()
+    )
 
 
 def read_seat_bookings(conn: Connection, class_id: UUID) -> Sequence[RowMapping]:
