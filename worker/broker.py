@@ -23,6 +23,10 @@ them, and builds a pool from them once the transport has forgotten. The channel 
 or acks against the Redis that came back, as it would have had it been closed in time; while
 Redis is still away that fails with a connection error, which Celery handles.
 tests/integration/test_broker_restart.py reproduces the failing sequence.
+
+Two cheaper ways besides (issue 13): a channel keeps one Redis client per connection pool
+instead of making one for every pipeline (`_create_client`), and its QoS can take a batch's
+messages off Redis in one round trip (worker/acks.py).
 """
 
 from __future__ import annotations
@@ -41,9 +45,23 @@ class Channel(kombu_redis.Channel):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._remembered_connparams: dict[bool, dict[str, Any]] = {}
+        self._kept_clients: dict[bool, tuple[Any, Any, redis.Redis]] = {}
         super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
         for asynchronous in (False, True):
             self._connparams(asynchronous=asynchronous)
+
+    def _create_client(self, asynchronous: bool = False) -> redis.Redis:
+        """kombu makes a new client for every pipeline it runs (each message's receipt and
+        ack), and each new redis-py client copies its table of some 200 reply parsers: about
+        a tenth of a busy worker's main process. A client is only its pool and that table, so
+        one is kept per pool (a pool dropped on a lost connection takes its client with it)."""
+        pool = self.async_pool if asynchronous else self.pool
+        kept = self._kept_clients.get(asynchronous)
+        if kept is not None and kept[0] is pool and kept[1] is self.Client:
+            return kept[2]
+        client: redis.Redis = super()._create_client(asynchronous)  # type: ignore[no-untyped-call]
+        self._kept_clients[asynchronous] = (pool, self.Client, client)
+        return client
 
     def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
         transport = self.connection

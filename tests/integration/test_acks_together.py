@@ -145,3 +145,14 @@ def test_a_single_message_is_left_to_its_own_ack(counted: CountedChannel) -> Non
 
     assert counted.round_trips - before == 1
     assert counted.unacked([message]) == [False]
+
+
+def test_receiving_and_acking_messages_reuses_one_client_of_the_channel(
+    counted: CountedChannel,
+) -> None:
+    # kombu alone makes a client per pipeline: one per message received, one per ack
+    messages = counted.received(4)
+    for message in messages:
+        message.ack()
+
+    assert len(counted.clients) == 1
