@@ -8,6 +8,7 @@ pool process runs for a batch of create_booking messages (worker/handlers/togeth
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -193,7 +194,7 @@ def answered_with_statements(
     return answered, [word for word in sent if word != "BEGIN"]  # SQLite's BEGIN IMMEDIATE
 
 
-def test_deferred_writes_read_the_classes_in_one_statement_an_update_per_booking_an_insert_per_table(
+def test_deferred_writes_read_classes_in_one_statement_an_update_per_booking_an_insert_per_table(
     handler_deps: HandlerDeps, handler_database: str
 ) -> None:
     engine = engine_for(Settings(database_url=handler_database))
@@ -211,6 +212,50 @@ def test_deferred_writes_read_the_classes_in_one_statement_an_update_per_booking
         assert len(sent) == 8 * 10 and sent.count("SAVEPOINT") == 10
     accounts = {str(a.class_id): a for a in seat_accounts(handler_database, [hot, other])}
     assert (accounts[hot].current_seats, accounts[other].current_seats) == (8, 2)
+
+
+def syncs_after_first_insert(engine: Engine, deps: HandlerDeps, calls: list[Call]) -> int:
+    """How many Sync messages (each ends a round trip) the batch's transaction sent to
+    PostgreSQL from its first insert on, read from libpq's own trace of the connection.
+    Statements are not prepared meanwhile, so that each shows its text."""
+    with tempfile.TemporaryFile("w+") as trace:
+        threshold: list[int | None] = []
+
+        def on_begin(conn: Any) -> None:
+            driver = conn.connection.driver_connection
+            threshold.append(driver.prepare_threshold)
+            driver.prepare_threshold = None
+            driver.pgconn.trace(trace.fileno())
+
+        def on_commit(conn: Any) -> None:
+            driver = conn.connection.driver_connection
+            driver.pgconn.untrace()
+            driver.prepare_threshold = threshold.pop()
+
+        event.listen(engine, "begin", on_begin)
+        event.listen(engine, "commit", on_commit)
+        try:
+            together(deps, calls)
+        finally:
+            event.remove(engine, "begin", on_begin)
+            event.remove(engine, "commit", on_commit)
+        trace.seek(0)
+        sent = [line.rstrip("\n").split("\t")[3:] for line in trace if "\tF\t" in line]
+    first_insert = next(i for i, message in enumerate(sent) if "INSERT INTO" in str(message))
+    return sum(1 for message in sent[first_insert:] if message[0] == "Sync")
+
+
+def test_a_batchs_inserts_reach_postgresql_in_one_round_trip(
+    handler_deps: HandlerDeps, handler_database: str, backend: str
+) -> None:
+    if backend != "postgresql" or handler_deps.batch_writes != "deferred":
+        pytest.skip("psycopg's pipeline mode, for the deferred inserts")
+    engine = engine_for(Settings(database_url=handler_database))
+    classes = [new_class(handler_deps, 20) for _ in range(2)]
+    calls = [call(seat_body(classes[i % 2], seats=1, name=f"C{i}")) for i in range(6)]
+
+    # The four inserts (bookings, logs, outbox rows, keys) end in one Sync, not one each
+    assert syncs_after_first_insert(engine, handler_deps, calls) == 1
 
 
 def test_a_class_read_once_is_read_again_after_a_booking_joins_its_line(

@@ -13,7 +13,8 @@ class, with their seat takes applied to it, for as long as nothing else changed 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -21,6 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, event
+from sqlalchemy.exc import DBAPIError
 
 from ..domain.waitlist import SeatCounts
 from .outbox_queries import insert_deliveries
@@ -48,16 +50,37 @@ class DeferredRows:
 
     def insert(self, conn: Connection) -> None:
         """Every row, bookings first (the others refer to them): a statement per table and
-        per set of columns."""
-        for rows, write in zip(self._tables(), _WRITERS, strict=True):
-            for same_columns in _by_columns(rows):
-                write(conn, same_columns)
+        per set of columns, all sent in one round trip where the driver can."""
+        with _one_round_trip(conn):
+            for rows, write in zip(self._tables(), _WRITERS, strict=True):
+                for same_columns in _by_columns(rows):
+                    write(conn, same_columns)
 
     def _tables(self) -> tuple[list[Row], ...]:
         return self.bookings, self.logs, self.deliveries, self.keys
 
 
 _WRITERS = (insert_bookings, append_logs, insert_deliveries, record_command_keys)
+
+
+@contextmanager
+def _one_round_trip(conn: Connection) -> Iterator[None]:
+    """psycopg's pipeline mode around the statements run within: each executemany rides the
+    one pipeline and a single Sync ends them all, instead of a Sync (a round trip) each. An
+    error the Sync brings back (a key recorded before) is raised as SQLAlchemy raises it from
+    a statement. Other drivers (SQLite) run the statements as they come."""
+    driver = conn.connection.driver_connection
+    pipeline = getattr(driver, "pipeline", None)
+    if pipeline is None:
+        yield
+        return
+    try:
+        with pipeline():
+            yield
+    except DBAPIError:
+        raise
+    except Exception as error:  # the driver's own, raised at the Sync
+        raise DBAPIError.instance(None, None, error, Exception) from error
 
 
 def _by_columns(rows: Sequence[Row]) -> list[list[Row]]:
