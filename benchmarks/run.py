@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -81,11 +82,24 @@ def run_deployment(
             elapsed_s = time.monotonic() - started
             progress(f"workers answering after {elapsed_s:.1f} s ({plan.group})")
             rows = run_workloads(deployment, options, plan, ports, Path(workdir))
+            keep_logs_of_errors(rows, deployment)
             if plan.first and options.client_rows:
                 rows += [Row(row.workload, row.measurement, plan.group) for row in client_rows]
                 rows.append(collection_row(deployment, options, plan))
         redis.Redis.from_url(url).flushdb()  # the results of tens of thousands of tasks
     return rows
+
+
+def keep_logs_of_errors(rows: list[Row], deployment: Deployment) -> None:
+    """A request unanswered or failed: the workers' logs are copied out of the temporary
+    directory (which goes with the deployment), so that the cause can be read afterwards."""
+    failed = [row.workload.label for row in rows if row.measurement.errors]
+    if not failed:
+        return
+    kept = Path(tempfile.mkdtemp(prefix="gb-bench-logs-"))
+    for path in deployment.log_paths:
+        shutil.copy(path, kept / Path(path).name)
+    progress(f"errors in {', '.join(failed)}: the workers' logs are kept in {kept}")
 
 
 def run_workloads(
