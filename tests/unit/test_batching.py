@@ -7,6 +7,7 @@ QoS that only counts; the real thing runs in tests/integration/test_batched_book
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from billiard.einfo import ExceptionInfo
@@ -29,6 +30,15 @@ class Request:
 
     request_dict: dict[str, Any] = field(default_factory=dict)
     delivery_info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.acked
+
+    @property
+    def message(self) -> Any:
+        """A message on a transport whose acks go one by one (none taken off together)."""
+        return SimpleNamespace(channel=SimpleNamespace(), acknowledged=self.acked)
 
     def acknowledge(self) -> None:
         self.acked = True
